@@ -1,0 +1,58 @@
+// chatd's configuration: built-in defaults, overridden by the YAML file, overridden by flags.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace chatd {
+
+// A listening address as written in the config: "0.0.0.0:7000", "[::]:7000", "127.0.0.1:9102".
+struct listen_address {
+  std::string host;    // numeric IPv4 or IPv6 address, without brackets
+  std::uint16_t port;  // 0 = an ephemeral port (tests use it)
+  std::string to_string() const;  // "host:port", IPv6 in brackets
+};
+
+struct listen_config {
+  listen_address chat{"0.0.0.0", 7000};
+  bool metrics_enabled = true;  // false when listen.metrics is "" (disabled)
+  listen_address metrics{"127.0.0.1", 9102};
+};
+
+struct log_config {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string pattern = "%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v";  // spdlog pattern (text format)
+  std::string format = "text";  // text | json
+};
+
+struct limits_config {
+  std::size_t max_line_bytes = 4096;
+  std::size_t max_connections = 10000;
+  std::size_t max_connections_per_ip = 64;
+  std::chrono::milliseconds register_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{600'000};  // 0 = off
+  double rate = 10.0;          // messages per second, sustained
+  std::size_t burst = 20;      // messages allowed at once
+  std::size_t max_outbound_bytes = 1 << 20;
+  std::size_t max_rooms = 10000;
+  std::size_t max_rooms_per_client = 32;
+  std::size_t nick_max = 24;
+  std::chrono::milliseconds shutdown_grace{5'000};
+};
+
+struct rooms_config {
+  std::string default_room = "lobby";  // canonical room name; empty = no automatic join
+  std::size_t history = 50;            // messages kept per room
+  std::size_t history_replay = 20;     // messages replayed on join (<= history)
+};
+
+struct config {
+  listen_config listen;
+  log_config log;
+  limits_config limits;
+  rooms_config rooms;
+};
+
+}  // namespace chatd

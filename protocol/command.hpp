@@ -1,0 +1,52 @@
+// Command parsing: one sanitised line in, one command (or a parse error) out.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "protocol/error_code.hpp"
+
+namespace chatd::protocol {
+
+enum class command_kind {
+  text,   // a plain line (or one starting with "//", given without its first '/')
+  nick,   // arg = name (the rest of the line, trimmed; validity is checked by the caller)
+  join,   // arg = room as typed
+  part,   // arg = room as typed, or empty for the current room
+  say,    // arg = room as typed, text = message
+  me,     // text = action
+  msg,    // arg = nick, text = message
+  topic,  // text = new topic, or empty to show it
+  rooms,
+  who,    // arg = room as typed, or empty for the current room
+  format, // arg = "human" or "json" (already checked)
+  ping,   // text = token (may be empty)
+  help,
+  quit,   // text = reason (may be empty)
+};
+
+struct command {
+  command_kind kind;
+  std::string arg;   // first word argument, where the command has one
+  std::string text;  // free text argument (rest of the line, leading spaces removed)
+};
+
+struct parse_error {
+  error_code code;      // bad_argument or unknown_command
+  std::string message;  // human text, e.g. "usage: /msg NICK TEXT"
+};
+
+using parse_result = std::variant<command, parse_error>;
+
+// Parses a sanitised, non-empty line. Command names are case-insensitive; words are separated
+// by one or more spaces or tabs. Missing required arguments give bad_argument with a usage
+// message; an unknown "/name" gives unknown_command. Arguments beyond those a command takes are
+// part of its free text (or, for one-word commands, make the argument invalid: "/join a b" keeps
+// arg "a b" so the caller reports room-invalid).
+parse_result parse_command(std::string_view line);
+
+// The wire name of a command ("nick", "join", ...); "say" for text and me.
+std::string_view command_name(command_kind kind) noexcept;
+
+}  // namespace chatd::protocol

@@ -1,0 +1,72 @@
+// Everything the server can send, as plain values. format.hpp turns them into wire lines.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "protocol/error_code.hpp"
+
+namespace chatd::protocol {
+
+enum class output_format { human, json };
+
+// Time as milliseconds since the Unix epoch (UTC). Protocol code takes time as a value.
+using timestamp_ms = std::int64_t;
+
+struct welcome_event { std::string_view version; };
+
+// Plain ok for commands that have nothing else to say: {"type":"ok","cmd":C}.
+struct ok_event { std::string_view cmd; };
+struct ok_join_event {
+  std::string_view room;
+  const std::vector<std::string>* members;  // never null
+  std::string_view topic;
+  std::uint64_t seq;  // the room's latest seq at the moment of joining
+};
+struct ok_say_event { std::string_view room; std::uint64_t seq; };      // chat line, /say, /me
+struct ok_msg_event { std::string_view to; };                            // /msg
+struct ok_nick_event { std::string_view nick; };                         // /nick
+struct ok_part_event { std::string_view room; };                         // /part
+struct ok_topic_event { std::string_view room; std::string_view topic; bool changed; };  // /topic
+struct ok_format_event { output_format format; };                        // /format
+struct ok_help_event {};                                                 // /help (lists commands)
+
+struct msg_event {
+  std::string_view room;
+  std::string_view from;
+  std::string_view text;
+  std::uint64_t seq;
+  timestamp_ms ts;
+  bool action;   // /me
+  bool history;  // replayed on join
+};
+struct pm_event {
+  std::string_view from;
+  std::string_view to;
+  std::string_view text;
+  timestamp_ms ts;
+};
+struct join_event { std::string_view room; std::string_view nick; };
+struct part_event { std::string_view room; std::string_view nick; };
+struct quit_event { std::string_view nick; std::string_view reason; };
+struct nick_event { std::string_view old_nick; std::string_view new_nick; };
+struct topic_event { std::string_view room; std::string_view nick; std::string_view topic; };
+
+struct room_info { std::string name; std::size_t members; std::string topic; };
+struct rooms_reply { const std::vector<room_info>* rooms; };                           // never null
+struct who_reply { std::string_view room; const std::vector<std::string>* members; };  // never null
+struct pong_reply { std::string_view token; };
+
+struct error_event { error_code code; std::string_view message; };
+struct bye_event { std::string_view reason; };
+
+using event = std::variant<welcome_event, ok_event, ok_join_event, ok_say_event, ok_msg_event,
+                           ok_nick_event, ok_part_event, ok_topic_event, ok_format_event,
+                           ok_help_event, msg_event, pm_event, join_event, part_event,
+                           quit_event, nick_event, topic_event, rooms_reply, who_reply,
+                           pong_reply, error_event, bye_event>;
+
+}  // namespace chatd::protocol

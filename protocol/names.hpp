@@ -1,0 +1,23 @@
+// Nickname and room-name rules.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chatd::protocol {
+
+// A nickname is 1..max_len of [A-Za-z0-9_-] and starts with a letter.
+bool is_valid_nick(std::string_view nick, std::size_t max_len) noexcept;
+
+// ASCII lower-case; nicknames are unique under this folding.
+std::string fold_case(std::string_view text);
+
+// A room name is an optional '#' then 1..32 of [a-z0-9_-] (upper-case letters accepted and
+// folded). Returns the canonical name (lower case, no '#'), or nullopt if invalid.
+std::optional<std::string> normalize_room(std::string_view name);
+
+inline constexpr std::size_t max_room_name_len = 32;
+
+}  // namespace chatd::protocol
