@@ -1,0 +1,138 @@
+#include "protocol/command.hpp"
+
+#include <array>
+
+#include "protocol/names.hpp"
+
+namespace chatd::protocol {
+namespace {
+
+constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+
+std::string_view trim_leading(std::string_view s) noexcept {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  s = trim_leading(s);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Splits "WORD rest" into WORD and rest (rest with its leading blanks removed).
+std::pair<std::string_view, std::string_view> split_word(std::string_view s) noexcept {
+  s = trim_leading(s);
+  std::size_t end = 0;
+  while (end < s.size() && !is_blank(s[end])) ++end;
+  return {s.substr(0, end), trim_leading(s.substr(end))};
+}
+
+parse_error usage(std::string_view text) {
+  return parse_error{error_code::bad_argument, "usage: " + std::string(text)};
+}
+
+// One parser per argument shape. `rest` is everything after the command name.
+using arg_parser = parse_result (*)(command_kind, std::string_view rest, std::string_view usage);
+
+parse_result no_args(command_kind kind, std::string_view, std::string_view) {
+  return command{kind, {}, {}};  // extra words are ignored
+}
+
+parse_result optional_arg(command_kind kind, std::string_view rest, std::string_view) {
+  return command{kind, std::string(trim(rest)), {}};
+}
+
+parse_result required_arg(command_kind kind, std::string_view rest, std::string_view use) {
+  const std::string_view arg = trim(rest);
+  if (arg.empty()) return usage(use);
+  return command{kind, std::string(arg), {}};
+}
+
+parse_result optional_text(command_kind kind, std::string_view rest, std::string_view) {
+  return command{kind, {}, std::string(trim_leading(rest))};
+}
+
+parse_result required_text(command_kind kind, std::string_view rest, std::string_view use) {
+  const std::string_view text = trim_leading(rest);
+  if (text.empty()) return usage(use);
+  return command{kind, {}, std::string(text)};
+}
+
+parse_result arg_and_text(command_kind kind, std::string_view rest, std::string_view use) {
+  const auto [arg, text] = split_word(rest);
+  if (arg.empty() || text.empty()) return usage(use);
+  return command{kind, std::string(arg), std::string(text)};
+}
+
+parse_result format_arg(command_kind kind, std::string_view rest, std::string_view use) {
+  std::string arg = fold_case(trim(rest));
+  if (arg != "human" && arg != "json") return usage(use);
+  return command{kind, std::move(arg), {}};
+}
+
+struct command_spec {
+  std::string_view name;  // lower case, without '/'
+  command_kind kind;
+  arg_parser parse;
+  std::string_view usage;
+};
+
+constexpr std::array<command_spec, 13> commands{{
+    {"nick", command_kind::nick, required_arg, "/nick NAME"},
+    {"join", command_kind::join, required_arg, "/join ROOM"},
+    {"part", command_kind::part, optional_arg, "/part [ROOM]"},
+    {"say", command_kind::say, arg_and_text, "/say ROOM TEXT"},
+    {"me", command_kind::me, required_text, "/me TEXT"},
+    {"msg", command_kind::msg, arg_and_text, "/msg NICK TEXT"},
+    {"topic", command_kind::topic, optional_text, "/topic [TEXT]"},
+    {"rooms", command_kind::rooms, no_args, "/rooms"},
+    {"who", command_kind::who, optional_arg, "/who [ROOM]"},
+    {"format", command_kind::format, format_arg, "/format human|json"},
+    {"ping", command_kind::ping, optional_text, "/ping [TOKEN]"},
+    {"help", command_kind::help, no_args, "/help"},
+    {"quit", command_kind::quit, optional_text, "/quit [REASON]"},
+}};
+
+}  // namespace
+
+parse_result parse_command(std::string_view line) {
+  if (line.empty() || line.front() != '/') return command{command_kind::text, {}, std::string(line)};
+  if (line.size() > 1 && line[1] == '/') {
+    return command{command_kind::text, {}, std::string(line.substr(1))};
+  }
+
+  std::size_t name_end = 1;
+  while (name_end < line.size() && !is_blank(line[name_end])) ++name_end;
+  const std::string_view typed = line.substr(0, name_end);  // with its '/', for the message
+  const std::string name = fold_case(typed.substr(1));
+  const std::string_view rest = line.substr(name_end);
+
+  for (const command_spec& spec : commands) {
+    if (spec.name == name) return spec.parse(spec.kind, rest, spec.usage);
+  }
+  return parse_error{error_code::unknown_command,
+                     "unknown command " + std::string(typed) + " (type /help for the list)"};
+}
+
+std::string_view command_name(command_kind kind) noexcept {
+  switch (kind) {
+    case command_kind::text:
+    case command_kind::me:
+    case command_kind::say: return "say";
+    case command_kind::nick: return "nick";
+    case command_kind::join: return "join";
+    case command_kind::part: return "part";
+    case command_kind::msg: return "msg";
+    case command_kind::topic: return "topic";
+    case command_kind::rooms: return "rooms";
+    case command_kind::who: return "who";
+    case command_kind::format: return "format";
+    case command_kind::ping: return "ping";
+    case command_kind::help: return "help";
+    case command_kind::quit: return "quit";
+  }
+  return "say";  // unreachable for values of the enum
+}
+
+}  // namespace chatd::protocol

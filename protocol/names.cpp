@@ -1,0 +1,41 @@
+#include "protocol/names.hpp"
+
+namespace chatd::protocol {
+namespace {
+
+// Locale-free on purpose: names are ASCII by rule, and std::isalpha would depend on the C locale.
+constexpr bool is_ascii_letter(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr char to_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+}  // namespace
+
+bool is_valid_nick(std::string_view nick, std::size_t max_len) noexcept {
+  if (nick.empty() || nick.size() > max_len || !is_ascii_letter(nick.front())) return false;
+  for (char c : nick) {
+    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+std::string fold_case(std::string_view text) {
+  std::string folded(text);
+  for (char& c : folded) c = to_lower(c);
+  return folded;
+}
+
+std::optional<std::string> normalize_room(std::string_view name) {
+  if (!name.empty() && name.front() == '#') name.remove_prefix(1);
+  if (name.empty() || name.size() > max_room_name_len) return std::nullopt;
+  std::string folded = fold_case(name);
+  for (char c : folded) {
+    if (!(c >= 'a' && c <= 'z') && !is_ascii_digit(c) && c != '_' && c != '-') return std::nullopt;
+  }
+  return folded;
+}
+
+}  // namespace chatd::protocol

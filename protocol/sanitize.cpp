@@ -1,0 +1,268 @@
+#include "protocol/sanitize.hpp"
+
+#include <cstdint>
+
+namespace chatd::protocol {
+namespace {
+
+// ---- Pass 1: telnet (RFC 854), on raw bytes --------------------------------------------------
+// Telnet framing is byte-oriented and 0xFF never occurs in valid UTF-8, so it is removed before
+// decoding; a sequence in the middle of a character thus joins the character's bytes again.
+
+constexpr unsigned char iac = 0xFF;
+constexpr unsigned char sb = 0xFA;
+constexpr unsigned char se = 0xF0;
+constexpr unsigned char will = 0xFB;  // WILL, WONT, DO, DONT are 0xFB..0xFE and take an option
+
+// Returns the index just past the IAC sequence that starts at `i`.
+std::size_t skip_telnet(std::string_view s, std::size_t i) {
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  if (i + 1 >= s.size()) return s.size();  // IAC at end of line
+  const unsigned char cmd = at(i + 1);
+  if (cmd == sb) {
+    // Subnegotiation runs to IAC SE; IAC IAC inside is an escaped data byte.
+    for (std::size_t k = i + 2; k < s.size(); ++k) {
+      if (at(k) != iac || k + 1 >= s.size()) continue;
+      if (at(k + 1) == se) return k + 2;
+      ++k;  // IAC IAC or IAC <other>: skip the pair
+    }
+    return s.size();  // unterminated: the rest of the line belongs to it
+  }
+  if (cmd >= will && cmd < iac) return i + 3 <= s.size() ? i + 3 : s.size();
+  if (cmd >= se) return i + 2;  // IAC IAC and the two-byte commands (SE..GA)
+  return i + 1;                 // IAC before a non-command byte: not telnet; drop the IAC only
+}
+
+std::string strip_telnet(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t next_iac = s.find(static_cast<char>(iac), i);
+    if (next_iac == std::string_view::npos) {
+      out.append(s.substr(i));
+      break;
+    }
+    out.append(s.substr(i, next_iac - i));
+    i = skip_telnet(s, next_iac);
+  }
+  return out;
+}
+
+// ---- UTF-8 decoding with maximal-subpart replacement (WHATWG / Unicode 3.9, U+FFFD) -----------
+
+constexpr char32_t replacement = 0xFFFD;
+
+struct decoded {
+  char32_t cp;
+  bool valid;  // false: `cp` is U+FFFD standing in for an ill-formed subsequence
+};
+
+// Decodes the code point at s[i] and advances `i` past it, or past the maximal subpart of an
+// ill-formed sequence (the lead byte plus the continuation bytes that could still have been valid).
+decoded decode_one(std::string_view s, std::size_t& i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i++);
+  if (b0 < 0x80) return {b0, true};
+
+  std::size_t need;
+  char32_t cp;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+    cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2;
+    cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xED) hi = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3;
+    cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;  // overlong
+    if (b0 == 0xF4) hi = 0x8F;  // past U+10FFFF
+  } else {
+    return {replacement, false};  // continuation byte, C0/C1 overlong lead, or F5..FF
+  }
+
+  for (std::size_t k = 0; k < need; ++k) {
+    if (i >= s.size()) return {replacement, false};
+    const unsigned char b = byte(i);
+    if (b < lo || b > hi) return {replacement, false};  // b starts the next decode
+    cp = (cp << 6) | (b & 0x3F);
+    ++i;
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  return {cp, true};
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// ---- Pass 2: control functions (ECMA-48), on code points ---------------------------------------
+// A small version of the VT500 parser states: everything a terminal would treat as part of a
+// control sequence is dropped, and whatever a terminal would print is kept. Removing every ESC,
+// C1 and C0 (but TAB) is what makes the output safe; following the sequence grammar only decides
+// how much of the sequence's tail disappears with it instead of being shown as junk.
+
+constexpr char32_t esc = 0x1B;
+constexpr char32_t bel = 0x07;
+constexpr char32_t tab = 0x09;
+constexpr char32_t del = 0x7F;
+constexpr char32_t c1_ss2 = 0x8E, c1_ss3 = 0x8F, c1_dcs = 0x90, c1_sos = 0x98, c1_csi = 0x9B,
+                   c1_st = 0x9C, c1_osc = 0x9D, c1_pm = 0x9E, c1_apc = 0x9F;
+
+class control_stripper {
+ public:
+  explicit control_stripper(std::string& out) : out_(out) {}
+
+  void feed(char32_t cp) {
+    switch (state_) {
+      case state::ground: return ground(cp);
+      case state::escape: return escape(cp);
+      case state::escape_intermediate: return escape_intermediate(cp);
+      case state::single_shift: return single_shift(cp);
+      case state::csi: return csi(cp);
+      case state::string: return control_string(cp);
+      case state::string_escape: return string_escape(cp);
+    }
+  }
+
+ private:
+  enum class state {
+    ground,
+    escape,               // after ESC
+    escape_intermediate,  // ESC 0x20..0x2F ..., waiting for the final byte (e.g. ESC ( B)
+    single_shift,         // SS2/SS3 (ESC N, ESC O): the next character belongs to it
+    csi,                  // parameters and intermediates, waiting for the final byte
+    string,               // OSC, DCS, SOS, PM, APC: until BEL or ST
+    string_escape,        // ESC inside a string: ESC '\' is ST
+  };
+
+  void ground(char32_t cp) {
+    if (cp == esc) {
+      state_ = state::escape;
+    } else if (cp >= 0x80 && cp <= 0x9F) {
+      c1(cp);
+    } else if ((cp < 0x20 && cp != tab) || cp == del) {
+      // dropped
+    } else {
+      append_utf8(out_, cp);
+    }
+  }
+
+  // The 8-bit form of a control function; ESC 0x40..0x5F is the 7-bit form of the same one.
+  void c1(char32_t cp) {
+    switch (cp) {
+      case c1_csi: state_ = state::csi; break;
+      case c1_osc: case c1_dcs: case c1_sos: case c1_pm: case c1_apc: state_ = state::string; break;
+      case c1_ss2: case c1_ss3: state_ = state::single_shift; break;
+      default: state_ = state::ground; break;  // every other C1 stands alone
+    }
+  }
+
+  void escape(char32_t cp) {
+    if (cp == esc) return;  // the first ESC was not followed by anything
+    if (cp >= 0x40 && cp <= 0x5F) return c1(cp + 0x40);
+    if (cp >= 0x20 && cp <= 0x2F) {
+      state_ = state::escape_intermediate;
+    } else if (cp >= 0x30 && cp <= 0x7E) {
+      state_ = state::ground;  // a two-character escape such as ESC 7 or ESC c
+    } else {
+      // A control, DEL or non-ASCII character cannot end an escape: drop the ESC alone and
+      // treat the character as if the ESC had not been there (text is kept).
+      state_ = state::ground;
+      ground(cp);
+    }
+  }
+
+  void escape_intermediate(char32_t cp) {
+    if (cp >= 0x20 && cp <= 0x2F) return;
+    if (cp >= 0x30 && cp <= 0x7E) {
+      state_ = state::ground;
+    } else {
+      state_ = state::ground;
+      ground(cp);
+    }
+  }
+
+  void single_shift(char32_t cp) {
+    state_ = state::ground;
+    if (cp < 0x20 || cp > 0x7E) ground(cp);  // only a printable ASCII character is shifted
+  }
+
+  void csi(char32_t cp) {
+    if (cp >= 0x40 && cp <= 0x7E) {
+      state_ = state::ground;  // final byte
+    } else if (cp == esc) {
+      state_ = state::escape;
+    } else if (cp >= 0x80) {
+      state_ = state::ground;  // not part of any CSI: the sequence was cut short
+      ground(cp);
+    }
+    // Parameters and intermediates (0x20..0x3F), and C0 controls and DEL, which terminals
+    // execute or ignore without leaving the sequence: all dropped.
+  }
+
+  void control_string(char32_t cp) {
+    if (cp == bel || cp == c1_st) {
+      state_ = state::ground;
+    } else if (cp == esc) {
+      state_ = state::string_escape;
+    }
+  }
+
+  void string_escape(char32_t cp) {
+    if (cp == '\\') {
+      state_ = state::ground;
+    } else {
+      // ESC other than ST ends the string and starts a new escape, as in a terminal.
+      state_ = state::escape;
+      escape(cp);
+    }
+  }
+
+  std::string& out_;
+  state state_ = state::ground;
+};
+
+}  // namespace
+
+std::string sanitize(std::string_view line) {
+  std::string without_telnet;  // only needed when there is an IAC, which is rare
+  std::string_view bytes = line;
+  if (line.find(static_cast<char>(iac)) != std::string_view::npos) {
+    without_telnet = strip_telnet(line);
+    bytes = without_telnet;
+  }
+  std::string out;
+  out.reserve(bytes.size());
+  control_stripper stripper(out);
+  for (std::size_t i = 0; i < bytes.size();) stripper.feed(decode_one(bytes, i).cp);
+  return out;
+}
+
+bool is_valid_utf8(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < text.size();) {
+    if (!decode_one(text, i).valid) return false;
+  }
+  return true;
+}
+
+}  // namespace chatd::protocol

@@ -1,0 +1,172 @@
+// parse_command: every command, every error, case-insensitive names and the "//" escape.
+#include "protocol/command.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace chatd::protocol {
+namespace {
+
+struct command_case {
+  const char* name;
+  std::string line;
+  command_kind kind;
+  std::string arg;
+  std::string text;
+};
+
+const command_case command_cases[] = {
+    // Plain text and the "//" escape.
+    {"PlainLineIsText", "hello there ", command_kind::text, "", "hello there "},
+    {"LineWithInnerSlashIsText", "a/b", command_kind::text, "", "a/b"},
+    {"LeadingSpaceThenSlashIsText", " /join x", command_kind::text, "", " /join x"},
+    {"DoubleSlashIsTextWithOneSlash", "//join x", command_kind::text, "", "/join x"},
+    {"LoneDoubleSlashIsASlash", "//", command_kind::text, "", "/"},
+    {"TripleSlashKeepsTwo", "///", command_kind::text, "", "//"},
+
+    // /nick, /join: one required argument, trimmed.
+    {"Nick", "/nick alice", command_kind::nick, "alice", ""},
+    {"NickTrimsBlanks", "/nick \t alice \t", command_kind::nick, "alice", ""},
+    {"NickKeepsExtraWordsForTheCallerToReject", "/nick al ice", command_kind::nick, "al ice", ""},
+    {"Join", "/join #Lobby", command_kind::join, "#Lobby", ""},
+    {"JoinKeepsExtraWordsForTheCallerToReject", "/join a b", command_kind::join, "a b", ""},
+    {"TabSeparatesTheName", "/join\tdev", command_kind::join, "dev", ""},
+
+    // /part, /who: one optional argument.
+    {"PartCurrentRoom", "/part", command_kind::part, "", ""},
+    {"PartNamedRoom", "/part #dev ", command_kind::part, "#dev", ""},
+    {"WhoCurrentRoom", "/who", command_kind::who, "", ""},
+    {"WhoNamedRoom", "/who  dev", command_kind::who, "dev", ""},
+
+    // /say, /msg: a word and text.
+    {"Say", "/say dev hello  world ", command_kind::say, "dev", "hello  world "},
+    {"SayWithBlanksBetween", "/say \t#dev \t hi", command_kind::say, "#dev", "hi"},
+    {"Msg", "/msg bob psst: hi", command_kind::msg, "bob", "psst: hi"},
+
+    // /me: text.
+    {"Me", "/me waves  ", command_kind::me, "", "waves  "},
+
+    // /topic: optional text.
+    {"TopicShow", "/topic", command_kind::topic, "", ""},
+    {"TopicShowWithBlanks", "/topic   ", command_kind::topic, "", ""},
+    {"TopicSet", "/topic  Release  day", command_kind::topic, "", "Release  day"},
+
+    // No arguments.
+    {"Rooms", "/rooms", command_kind::rooms, "", ""},
+    {"RoomsIgnoresExtraWords", "/rooms please", command_kind::rooms, "", ""},
+    {"Help", "/help", command_kind::help, "", ""},
+    {"HelpIgnoresExtraWords", "/help nick", command_kind::help, "", ""},
+
+    // /format: human or json, any case, given back lower-case.
+    {"FormatJson", "/format json", command_kind::format, "json", ""},
+    {"FormatHuman", "/format human", command_kind::format, "human", ""},
+    {"FormatArgumentIsCaseInsensitive", "/format JSON ", command_kind::format, "json", ""},
+
+    // /ping, /quit: optional text.
+    {"PingWithoutToken", "/ping", command_kind::ping, "", ""},
+    {"PingWithToken", "/ping abc 123", command_kind::ping, "", "abc 123"},
+    {"QuitWithoutReason", "/quit", command_kind::quit, "", ""},
+    {"QuitWithReason", "/quit  gone fishing", command_kind::quit, "", "gone fishing"},
+
+    // Names are case-insensitive.
+    {"UpperCaseName", "/JOIN dev", command_kind::join, "dev", ""},
+    {"MixedCaseName", "/NiCk Bob", command_kind::nick, "Bob", ""},
+    {"UpperCaseMe", "/ME dances", command_kind::me, "", "dances"},
+};
+
+void PrintTo(const command_case& c, std::ostream* os) { *os << c.name; }
+
+class command_cases_test : public testing::TestWithParam<command_case> {};
+
+TEST_P(command_cases_test, ParsesToTheExpectedCommand) {
+  const command_case& c = GetParam();
+  const parse_result result = parse_command(c.line);
+  ASSERT_TRUE(std::holds_alternative<command>(result))
+      << std::get<parse_error>(result).message;
+  const command& cmd = std::get<command>(result);
+  EXPECT_EQ(cmd.kind, c.kind);
+  EXPECT_EQ(cmd.arg, c.arg);
+  EXPECT_EQ(cmd.text, c.text);
+}
+
+INSTANTIATE_TEST_SUITE_P(ParseCommand, command_cases_test, testing::ValuesIn(command_cases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+struct error_case {
+  const char* name;
+  std::string line;
+  error_code code;
+  std::string message;
+};
+
+const error_case error_cases[] = {
+    {"NickWithoutName", "/nick", error_code::bad_argument, "usage: /nick NAME"},
+    {"NickWithOnlyBlanks", "/nick  \t ", error_code::bad_argument, "usage: /nick NAME"},
+    {"JoinWithoutRoom", "/join", error_code::bad_argument, "usage: /join ROOM"},
+    {"SayWithoutArguments", "/say", error_code::bad_argument, "usage: /say ROOM TEXT"},
+    {"SayWithoutText", "/say dev", error_code::bad_argument, "usage: /say ROOM TEXT"},
+    {"SayWithBlankText", "/say dev   ", error_code::bad_argument, "usage: /say ROOM TEXT"},
+    {"MsgWithoutArguments", "/msg", error_code::bad_argument, "usage: /msg NICK TEXT"},
+    {"MsgWithoutText", "/msg bob", error_code::bad_argument, "usage: /msg NICK TEXT"},
+    {"MeWithoutText", "/me", error_code::bad_argument, "usage: /me TEXT"},
+    {"MeWithBlankText", "/me \t", error_code::bad_argument, "usage: /me TEXT"},
+    {"FormatWithoutArgument", "/format", error_code::bad_argument, "usage: /format human|json"},
+    {"FormatWithOtherArgument", "/format xml", error_code::bad_argument, "usage: /format human|json"},
+    {"FormatWithExtraWords", "/format json please", error_code::bad_argument,
+     "usage: /format human|json"},
+    {"UnknownCommand", "/dance now", error_code::unknown_command,
+     "unknown command /dance (type /help for the list)"},
+    {"LoneSlash", "/", error_code::unknown_command, "unknown command / (type /help for the list)"},
+    {"SlashThenSpace", "/ join", error_code::unknown_command,
+     "unknown command / (type /help for the list)"},
+    {"PrefixOfACommand", "/jo dev", error_code::unknown_command,
+     "unknown command /jo (type /help for the list)"},
+    {"CommandGluedToText", "/joindev", error_code::unknown_command,
+     "unknown command /joindev (type /help for the list)"},
+    {"UnknownCommandKeepsItsCase", "/Dance", error_code::unknown_command,
+     "unknown command /Dance (type /help for the list)"},
+};
+
+void PrintTo(const error_case& c, std::ostream* os) { *os << c.name; }
+
+class command_errors_test : public testing::TestWithParam<error_case> {};
+
+TEST_P(command_errors_test, GivesTheExpectedError) {
+  const error_case& c = GetParam();
+  const parse_result result = parse_command(c.line);
+  ASSERT_TRUE(std::holds_alternative<parse_error>(result));
+  const parse_error& error = std::get<parse_error>(result);
+  EXPECT_EQ(error.code, c.code);
+  EXPECT_EQ(error.message, c.message);
+}
+
+INSTANTIATE_TEST_SUITE_P(ParseCommand, command_errors_test, testing::ValuesIn(error_cases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(CommandName, IsTheJsonCmdValueAndSayForChatLinesAndActions) {
+  const std::pair<command_kind, std::string_view> cases[] = {
+      {command_kind::text, "say"},     {command_kind::say, "say"},     {command_kind::me, "say"},
+      {command_kind::nick, "nick"},    {command_kind::join, "join"},   {command_kind::part, "part"},
+      {command_kind::msg, "msg"},      {command_kind::topic, "topic"}, {command_kind::rooms, "rooms"},
+      {command_kind::who, "who"},      {command_kind::format, "format"},
+      {command_kind::ping, "ping"},    {command_kind::help, "help"},   {command_kind::quit, "quit"},
+  };
+  for (const auto& [kind, name] : cases) EXPECT_EQ(command_name(kind), name);
+}
+
+TEST(CommandName, MatchesTheNameEveryCommandIsTypedWith) {
+  const char* typed[] = {"nick", "join", "part", "msg", "topic", "rooms", "who", "format",
+                         "ping", "help", "quit", "say", "me"};
+  for (const char* name : typed) {
+    // Enough arguments for every command to parse.
+    const std::string args = std::string_view(name) == "format" ? " json" : " word text";
+    const parse_result result = parse_command("/" + std::string(name) + args);
+    ASSERT_TRUE(std::holds_alternative<command>(result)) << name;
+    const std::string_view expected = std::string_view(name) == "me" ? "say" : name;
+    EXPECT_EQ(command_name(std::get<command>(result).kind), expected);
+  }
+}
+
+}  // namespace
+}  // namespace chatd::protocol
