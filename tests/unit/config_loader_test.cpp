@@ -1,0 +1,520 @@
+#include "config/config_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chatd {
+namespace {
+
+using namespace std::literals;
+
+// Every field of a config on its own line, so a mismatch shows exactly which key differs.
+std::string dump(const config& c) {
+  std::ostringstream out;
+  out << "listen.chat=" << c.listen.chat.to_string() << "\n"
+      << "listen.metrics_enabled=" << c.listen.metrics_enabled << "\n"
+      << "listen.metrics=" << c.listen.metrics.to_string() << "\n"
+      << "log.level=" << c.log.level << "\n"
+      << "log.format=" << c.log.format << "\n"
+      << "log.pattern=" << c.log.pattern << "\n"
+      << "limits.max_line_bytes=" << c.limits.max_line_bytes << "\n"
+      << "limits.max_connections=" << c.limits.max_connections << "\n"
+      << "limits.max_connections_per_ip=" << c.limits.max_connections_per_ip << "\n"
+      << "limits.register_timeout=" << c.limits.register_timeout.count() << "ms\n"
+      << "limits.idle_timeout=" << c.limits.idle_timeout.count() << "ms\n"
+      << "limits.rate=" << c.limits.rate << "\n"
+      << "limits.burst=" << c.limits.burst << "\n"
+      << "limits.max_outbound_bytes=" << c.limits.max_outbound_bytes << "\n"
+      << "limits.max_rooms=" << c.limits.max_rooms << "\n"
+      << "limits.max_rooms_per_client=" << c.limits.max_rooms_per_client << "\n"
+      << "limits.nick_max=" << c.limits.nick_max << "\n"
+      << "limits.shutdown_grace=" << c.limits.shutdown_grace.count() << "ms\n"
+      << "rooms.default=" << c.rooms.default_room << "\n"
+      << "rooms.history=" << c.rooms.history << "\n"
+      << "rooms.history_replay=" << c.rooms.history_replay << "\n";
+  return out.str();
+}
+
+config load(std::string_view yaml) { return load_config_text(yaml, "test.yaml"); }
+
+// The message load() throws, or "" if it accepted the text.
+std::string error_of(std::string_view yaml) {
+  try {
+    load(yaml);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// One bad config and what its message must contain.
+struct bad_case {
+  std::string yaml;
+  int line;             // 0: the message has no line (it cannot know one)
+  std::string key;      // the dotted key the message names first
+  std::string details;  // e.g. "got 'fast'" or "expected a size"
+};
+
+void expect_rejected(const std::vector<bad_case>& cases) {
+  for (const bad_case& c : cases) {
+    SCOPED_TRACE("yaml: " + c.yaml);
+    const std::string message = error_of(c.yaml);
+    ASSERT_FALSE(message.empty()) << "accepted";
+    std::string prefix = "test.yaml:";
+    if (c.line > 0) prefix += std::to_string(c.line) + ":";
+    prefix += " " + c.key + ":";
+    EXPECT_EQ(message.rfind(prefix, 0), 0u) << message;
+    EXPECT_NE(message.find(c.details), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
+  }
+}
+
+TEST(ConfigLoader, GivesTheDefaultsForAnEmptyOrCommentOnlyFile) {
+  for (std::string_view yaml :
+       {""sv, "\n\n"sv, "# nothing set\n"sv, "---\n"sv, "---\n...\n"sv, "limits:\n"sv,
+        "listen:\nlog:\nlimits:\nrooms:\n"sv, "limits: {}\n"sv}) {
+    SCOPED_TRACE(yaml);
+    EXPECT_EQ(dump(load(yaml)), dump(config{}));
+  }
+}
+
+TEST(ConfigLoader, ReadsEveryKeyOfAFullFile) {
+  const config c = load(R"(# a full file
+listen:
+  chat: "[::1]:7001"
+  metrics: 127.0.0.2:9200
+log:
+  level: debug
+  format: json
+  pattern: "%v"
+limits:
+  max_line_bytes: 8KiB
+  max_connections: 500
+  max_connections_per_ip: 5
+  register_timeout: 30s
+  idle_timeout: 1h
+  rate: 2.5
+  burst: 7
+  max_outbound_bytes: 2MB
+  max_rooms: 100
+  max_rooms_per_client: 4
+  nick_max: 16
+  shutdown_grace: 1500ms
+rooms:
+  default: "#Main"
+  history: 200
+  history_replay: 200
+)");
+  EXPECT_EQ(c.listen.chat.host, "::1");
+  EXPECT_EQ(c.listen.chat.port, 7001);
+  EXPECT_TRUE(c.listen.metrics_enabled);
+  EXPECT_EQ(c.listen.metrics.to_string(), "127.0.0.2:9200");
+  EXPECT_EQ(c.log.level, "debug");
+  EXPECT_EQ(c.log.format, "json");
+  EXPECT_EQ(c.log.pattern, "%v");
+  EXPECT_EQ(c.limits.max_line_bytes, 8192u);
+  EXPECT_EQ(c.limits.max_connections, 500u);
+  EXPECT_EQ(c.limits.max_connections_per_ip, 5u);
+  EXPECT_EQ(c.limits.register_timeout, 30s);
+  EXPECT_EQ(c.limits.idle_timeout, 1h);
+  EXPECT_EQ(c.limits.rate, 2.5);
+  EXPECT_EQ(c.limits.burst, 7u);
+  EXPECT_EQ(c.limits.max_outbound_bytes, 2'000'000u);
+  EXPECT_EQ(c.limits.max_rooms, 100u);
+  EXPECT_EQ(c.limits.max_rooms_per_client, 4u);
+  EXPECT_EQ(c.limits.nick_max, 16u);
+  EXPECT_EQ(c.limits.shutdown_grace, 1500ms);
+  EXPECT_EQ(c.rooms.default_room, "main");
+  EXPECT_EQ(c.rooms.history, 200u);
+  EXPECT_EQ(c.rooms.history_replay, 200u);
+}
+
+TEST(ConfigLoader, LoadsTheSampleConfigAsExactlyTheDefaults) {
+  // The sample documents every key; if a default changes, the sample must change with it.
+  const auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  const config c = load_config_file((repo / "deploy" / "chatd.yaml").string());
+  EXPECT_EQ(dump(c), dump(config{}));
+}
+
+TEST(ConfigLoader, LoadsOnTopOfTheGivenBaseConfig) {
+  config base;
+  base.limits.burst = 99;
+  base.log.level = "warn";
+  const config c = load_config_text("log:\n  level: error\n", "test.yaml", base);
+  EXPECT_EQ(c.log.level, "error");
+  EXPECT_EQ(c.limits.burst, 99u);
+}
+
+TEST(ConfigLoader, AcceptsEveryDurationForm) {
+  struct row {
+    std::string_view key;
+    std::string_view text;
+    std::chrono::milliseconds expected;
+  };
+  for (const row& r : std::vector<row>{{"shutdown_grace", "500ms", 500ms},
+                                       {"shutdown_grace", "1500ms", 1500ms},
+                                       {"shutdown_grace", "60s", 60s},
+                                       {"shutdown_grace", "10m", 10min},
+                                       {"shutdown_grace", "90", 90s},
+                                       {"shutdown_grace", "0", 0ms},
+                                       {"shutdown_grace", "0s", 0ms},
+                                       {"idle_timeout", "1h", 1h},
+                                       {"idle_timeout", "7d", 7 * 24h},
+                                       {"idle_timeout", "0", 0ms}}) {
+    SCOPED_TRACE(std::string(r.key) + ": " + std::string(r.text));
+    const std::string yaml = "limits:\n  " + std::string(r.key) + ": " + std::string(r.text);
+    const config c = load(yaml);
+    EXPECT_EQ(r.key == "idle_timeout" ? c.limits.idle_timeout : c.limits.shutdown_grace,
+              r.expected);
+  }
+}
+
+TEST(ConfigLoader, AcceptsEverySizeUnit) {
+  struct row {
+    std::string_view text;
+    std::size_t expected;
+  };
+  for (const row& r : std::vector<row>{{"4096", 4096},
+                                       {"5000B", 5000},
+                                       {"64KiB", 64 * 1024},
+                                       {"1MiB", 1 << 20},
+                                       {"1GiB", 1 << 30},
+                                       {"10kB", 10'000},
+                                       {"1MB", 1'000'000},
+                                       {"1GB", 1'000'000'000},
+                                       {"'8KiB'", 8192}}) {
+    SCOPED_TRACE(r.text);
+    const std::string yaml = "limits:\n  max_outbound_bytes: " + std::string(r.text) + "\n";
+    EXPECT_EQ(load(yaml).limits.max_outbound_bytes, r.expected) << error_of(yaml);
+  }
+}
+
+TEST(ConfigLoader, AcceptsNumericAddressesAndDisablingMetrics) {
+  struct row {
+    std::string_view yaml;
+    std::string_view chat;
+    bool metrics_enabled;
+  };
+  for (const row& r : std::vector<row>{
+           {"listen:\n  chat: 127.0.0.1:0\n", "127.0.0.1:0", true},
+           {"listen:\n  chat: '[::]:7000'\n", "[::]:7000", true},
+           {"listen:\n  chat: '[::ffff:10.0.0.1]:65535'\n", "[::ffff:10.0.0.1]:65535", true},
+           {"listen:\n  metrics: ''\n", "0.0.0.0:7000", false},
+           {"listen:\n  metrics:\n", "0.0.0.0:7000", false},
+           {"listen:\n  metrics: ~\n", "0.0.0.0:7000", false},
+       }) {
+    SCOPED_TRACE(r.yaml);
+    const config c = load(r.yaml);
+    EXPECT_EQ(c.listen.chat.to_string(), r.chat);
+    EXPECT_EQ(c.listen.metrics_enabled, r.metrics_enabled);
+  }
+}
+
+TEST(ConfigLoader, FoldsTheDefaultRoomAndAcceptsNone) {
+  EXPECT_EQ(load("rooms:\n  default: '#General'\n").rooms.default_room, "general");
+  EXPECT_EQ(load("rooms:\n  default: dev-ops_2\n").rooms.default_room, "dev-ops_2");
+  EXPECT_EQ(load("rooms:\n  default: ''\n").rooms.default_room, "");
+  EXPECT_EQ(load("rooms:\n  default:\n").rooms.default_room, "");
+}
+
+TEST(ConfigLoader, AcceptsFractionalAndQuotedRates) {
+  EXPECT_EQ(load("limits:\n  rate: 0.5\n").limits.rate, 0.5);
+  EXPECT_EQ(load("limits:\n  rate: 2e3\n").limits.rate, 2000.0);
+  EXPECT_EQ(load("limits:\n  rate: '10'\n").limits.rate, 10.0);
+  EXPECT_EQ(load("limits:\n  rate: 1000000\n").limits.rate, 1e6);
+}
+
+TEST(ConfigLoader, ReportsYamlSyntaxErrorsWithTheirLine) {
+  for (const auto& [yaml, line] : std::vector<std::pair<std::string_view, int>>{
+           {"limits:\n  rate: [1, 2\n", 3},
+           {"limits:\n  rate: 1\n burst: 2\n", 3},
+           {"log:\n  level: {a: 1\n", 3},
+       }) {
+    SCOPED_TRACE(yaml);
+    const std::string message = error_of(yaml);
+    EXPECT_EQ(message.rfind("test.yaml:" + std::to_string(line) + ": YAML syntax error: ", 0), 0u)
+        << message;
+  }
+}
+
+TEST(ConfigLoader, TellsToQuoteIpv6AddressesWrittenBare) {
+  const std::string message = error_of("log:\n  level: info\nlisten:\n  chat: [::]:7000\n");
+  EXPECT_EQ(message.rfind("test.yaml:4: YAML syntax error: ", 0), 0u) << message;
+  EXPECT_NE(message.find("quote IPv6 addresses in YAML, e.g. chat: '[::]:7000'"), std::string::npos)
+      << message;
+  expect_rejected({{"listen:\n  chat: [::1]\n", 2, "listen.chat",
+                    "got a list; quote IPv6 addresses in YAML"}});
+}
+
+TEST(ConfigLoader, RejectsUnknownSectionsAndKeysWithASuggestion) {
+  expect_rejected({
+      {"limts:\n  rate: 1\n", 1, "limts", "unknown section; did you mean 'limits'?"},
+      {"# comment\nserver:\n  port: 1\n", 2, "server", "unknown section"},
+      {"limits:\n  rate: 1\n  max_conections: 5\n", 3, "limits.max_conections",
+       "unknown key; did you mean 'max_connections'?"},
+      {"limits:\n  history: 5\n", 2, "limits.history",
+       "unknown key; did you mean 'rooms.history'?"},
+      {"max_line_bytes: 4096\n", 1, "max_line_bytes",
+       "unknown section; did you mean 'limits.max_line_bytes'?"},
+      {"rooms:\n  colour: blue\n", 2, "rooms.colour", "unknown key"},
+  });
+  EXPECT_EQ(error_of("rooms:\n  colour: blue\n").find("did you mean"), std::string::npos);
+}
+
+TEST(ConfigLoader, RejectsValuesOfTheWrongType) {
+  expect_rejected({
+      {"limits:\n  rate: {per_second: 10}\n", 2, "limits.rate",
+       "expected a positive number up to 1000000, e.g. 10 or 0.5, got a map"},
+      {"rooms:\n  history:\n    - 1\n    - 2\n", 2, "rooms.history", "got a list"},
+      {"listen:\n  chat: [127.0.0.1, 7000]\n", 2, "listen.chat", "got a list"},
+      {"limits: 5\n", 1, "limits", "expected a map of limits keys, got '5'"},
+      {"log:\n  - level\n", 1, "log", "got a list"},
+      {"limits:\n  rate:\n", 2, "limits.rate", "got ''"},
+      {"limits:\n  burst: true\n", 2, "limits.burst", "got 'true'"},
+  });
+  // The top level has no key to name, so only the place and the problem.
+  for (std::string_view yaml : {"just text\n"sv, "- a\n- b\n"sv}) {
+    const std::string message = error_of(yaml);
+    EXPECT_EQ(message.rfind("test.yaml:1: expected a map of sections", 0), 0u) << message;
+  }
+  const std::string message = error_of("? [a, b]\n: 1\n");
+  EXPECT_EQ(message.rfind("test.yaml:1: expected a key name, got a list", 0), 0u) << message;
+}
+
+TEST(ConfigLoader, RejectsNumbersOutOfRange) {
+  expect_rejected({
+      {"limits:\n  max_line_bytes: 10\n", 2, "limits.max_line_bytes",
+       "expected a size from 64 to 1MiB, e.g. 4096, 64KiB, 1MiB or 10kB, got '10'"},
+      {"limits:\n  max_line_bytes: 2MiB\n", 2, "limits.max_line_bytes", "got '2MiB'"},
+      {"limits:\n  max_connections: 0\n", 2, "limits.max_connections",
+       "expected an integer from 1 to 1000000, got '0'"},
+      {"limits:\n  max_connections: 1000001\n", 2, "limits.max_connections", "got '1000001'"},
+      {"limits:\n  max_connections: 99999999999999999999999\n", 2, "limits.max_connections",
+       "got '99999999999999999999999'"},
+      {"limits:\n  max_connections_per_ip: 0\n", 2, "limits.max_connections_per_ip", "got '0'"},
+      {"limits:\n  register_timeout: 500ms\n", 2, "limits.register_timeout",
+       "expected a duration from 1s to 1h, e.g. 500ms, 60s, 10m or 1h, got '500ms'"},
+      {"limits:\n  register_timeout: 2h\n", 2, "limits.register_timeout", "got '2h'"},
+      {"limits:\n  idle_timeout: 8d\n", 2, "limits.idle_timeout",
+       "expected 0 (off) or a duration from 1s to 7d"},
+      {"limits:\n  idle_timeout: 999ms\n", 2, "limits.idle_timeout", "got '999ms'"},
+      {"limits:\n  rate: 0\n", 2, "limits.rate", "got '0'"},
+      {"limits:\n  rate: 1000001\n", 2, "limits.rate", "got '1000001'"},
+      {"limits:\n  burst: 0\n", 2, "limits.burst", "got '0'"},
+      {"limits:\n  max_outbound_bytes: 1KiB\n", 2, "limits.max_outbound_bytes",
+       "expected a size from 4KiB to 1GiB"},
+      {"limits:\n  max_outbound_bytes: 2GiB\n", 2, "limits.max_outbound_bytes", "got '2GiB'"},
+      {"limits:\n  max_rooms: 0\n", 2, "limits.max_rooms", "got '0'"},
+      {"limits:\n  max_rooms_per_client: 10001\n", 2, "limits.max_rooms_per_client",
+       "expected an integer from 1 to 10000"},
+      {"limits:\n  nick_max: 65\n", 2, "limits.nick_max", "expected an integer from 1 to 64"},
+      {"limits:\n  shutdown_grace: 11m\n", 2, "limits.shutdown_grace",
+       "expected a duration from 0s to 10m"},
+      {"rooms:\n  history: 100001\n", 2, "rooms.history", "expected an integer from 0 to 100000"},
+  });
+}
+
+TEST(ConfigLoader, RejectsNegativeNumbers) {
+  expect_rejected({
+      {"limits:\n  max_connections: -5\n", 2, "limits.max_connections", "got '-5'"},
+      {"limits:\n  rate: -1\n", 2, "limits.rate", "expected a positive number"},
+      {"limits:\n  register_timeout: -1s\n", 2, "limits.register_timeout", "got '-1s'"},
+      {"limits:\n  max_line_bytes: -4096\n", 2, "limits.max_line_bytes", "got '-4096'"},
+      {"rooms:\n  history_replay: -1\n", 2, "rooms.history_replay", "got '-1'"},
+  });
+}
+
+TEST(ConfigLoader, RejectsUnparsableDurations) {
+  for (std::string_view text : {"10 parsecs", "1.5.2s", "1.5s", "60sec", "s", "10S", "1m30s",
+                                "+5s", "0x10", "ten"}) {
+    SCOPED_TRACE(text);
+    expect_rejected({{"limits:\n  register_timeout: '" + std::string(text) + "'\n", 2,
+                      "limits.register_timeout", "got '" + std::string(text) + "'"}});
+  }
+}
+
+TEST(ConfigLoader, RejectsUnparsableSizes) {
+  for (std::string_view text :
+       {"1KB", "lots", "1.5MiB", "64 KiB", "1mb", "64k", "KiB", "1e6", "99999999999999999999GiB"}) {
+    SCOPED_TRACE(text);
+    expect_rejected({{"limits:\n  max_outbound_bytes: '" + std::string(text) + "'\n", 2,
+                      "limits.max_outbound_bytes", "got '" + std::string(text) + "'"}});
+  }
+}
+
+TEST(ConfigLoader, ExplainsWhyKilobytesAreAmbiguous) {
+  expect_rejected({{"limits:\n  max_line_bytes: 8KB\n", 2, "limits.max_line_bytes",
+                    "expected KiB (1024 bytes) or kB (1000 bytes), since KB is ambiguous, "
+                    "got '8KB'"}});
+}
+
+TEST(ConfigLoader, RejectsUnparsableRates) {
+  for (std::string_view text : {"fast", "nan", "inf", "1e", "0x10", "1,5", "+1", "1e400"}) {
+    SCOPED_TRACE(text);
+    expect_rejected({{"limits:\n  rate: '" + std::string(text) + "'\n", 2, "limits.rate",
+                      "expected a positive number up to 1000000, e.g. 10 or 0.5, got '" +
+                          std::string(text) + "'"}});
+  }
+}
+
+TEST(ConfigLoader, RejectsBadAddressesAndPortsWithTheReason) {
+  expect_rejected({
+      {"listen:\n  chat: localhost:7000\n", 2, "listen.chat",
+       "chatd does not resolve host names), e.g. 127.0.0.1:7000, got 'localhost:7000'"},
+      {"listen:\n  chat: 7000\n", 2, "listen.chat", "expected host:port"},
+      {"listen:\n  chat: ':7000'\n", 2, "listen.chat", "expected a host before the port"},
+      {"listen:\n  chat: '::1:7000'\n", 2, "listen.chat", "IPv6 address in brackets"},
+      {"listen:\n  chat: '[::1]7000'\n", 2, "listen.chat", "expected host:port"},
+      {"listen:\n  chat: '[localhost]:7000'\n", 2, "listen.chat", "numeric IPv6 address"},
+      {"listen:\n  chat: '[127.0.0.1]:7000'\n", 2, "listen.chat", "numeric IPv6 address"},
+      {"listen:\n  chat: 1.2.3:7000\n", 2, "listen.chat", "numeric IPv4 address"},
+      {"listen:\n  chat: 256.0.0.1:7000\n", 2, "listen.chat", "numeric IPv4 address"},
+      {"listen:\n  chat: '[::1]:'\n", 2, "listen.chat", "expected a port from 0 to 65535"},
+      {"listen:\n  chat: 0.0.0.0:65536\n", 2, "listen.chat",
+       "expected a port from 0 to 65535, got '0.0.0.0:65536'"},
+      {"listen:\n  chat: 0.0.0.0:http\n", 2, "listen.chat", "expected a port"},
+      {"listen:\n  chat: 0.0.0.0:-1\n", 2, "listen.chat", "expected a port"},
+      {"listen:\n  metrics: nowhere\n", 2, "listen.metrics", "got 'nowhere'"},
+  });
+}
+
+TEST(ConfigLoader, RejectsBadLogSettings) {
+  expect_rejected({
+      {"log:\n  level: loud\n", 2, "log.level",
+       "expected one of trace, debug, info, warn, error, critical, off, got 'loud'"},
+      {"log:\n  level: INFO\n", 2, "log.level", "got 'INFO'"},
+      {"log:\n  level: warning\n", 2, "log.level", "got 'warning'"},
+      {"log:\n  format: xml\n", 2, "log.format", "expected one of text, json, got 'xml'"},
+      {"log:\n  pattern: ''\n", 2, "log.pattern", "expected a non-empty spdlog pattern"},
+  });
+}
+
+TEST(ConfigLoader, RejectsInvalidDefaultRooms) {
+  expect_rejected({
+      {"rooms:\n  default: 'bad room'\n", 2, "rooms.default", "got 'bad room'"},
+      {"rooms:\n  default: '#'\n", 2, "rooms.default", "expected a room name"},
+      {"rooms:\n  default: " + std::string(33, 'a') + "\n", 2, "rooms.default",
+       "1 to 32 of a-z, 0-9, _ and -"},
+      {"rooms:\n  default: caf\xc3\xa9\n", 2, "rooms.default", "got 'caf\xc3\xa9'"},
+  });
+}
+
+TEST(ConfigLoader, RejectsKeysThatContradictEachOtherOnTheRightLine) {
+  expect_rejected({
+      {"rooms:\n  history: 10\n  history_replay: 20\n", 3, "rooms.history_replay",
+       "expected at most rooms.history (10), got '20'"},
+      // Only history is in the file: its line is the one to fix.
+      {"rooms:\n  history: 5\n", 2, "rooms.history_replay",
+       "expected at most rooms.history (5), got '20'"},
+      {"limits:\n  max_connections_per_ip: 100\n  max_connections: 50\n", 2,
+       "limits.max_connections_per_ip", "expected at most limits.max_connections (50)"},
+      {"limits:\n  max_line_bytes: 64KiB\n  max_outbound_bytes: 16KiB\n", 3,
+       "limits.max_outbound_bytes", "expected at least limits.max_line_bytes (64KiB), got '16KiB'"},
+      {"listen:\n  chat: 127.0.0.1:9102\n", 2, "listen.metrics",
+       "expected a port other than listen.chat's (127.0.0.1:9102), got '127.0.0.1:9102'"},
+      {"listen:\n  metrics: 0.0.0.0:7000\n", 2, "listen.metrics", "expected a port other than"},
+  });
+  // Ephemeral ports never collide, and different hosts may share a port.
+  EXPECT_EQ(error_of("listen:\n  chat: 127.0.0.1:0\n  metrics: 127.0.0.1:0\n"), "");
+  EXPECT_EQ(error_of("listen:\n  chat: 127.0.0.1:9000\n  metrics: 127.0.0.2:9000\n"), "");
+  EXPECT_EQ(error_of("listen:\n  chat: 127.0.0.1:9102\n  metrics: ''\n"), "");
+}
+
+TEST(ConfigLoader, RejectsDuplicateKeysAndSections) {
+  expect_rejected({
+      {"limits:\n  rate: 5\n  burst: 3\n  rate: 6\n", 4, "limits.rate",
+       "duplicate key (first given on line 2)"},
+      {"rooms:\n  history: 5\nlog:\n  level: info\nrooms:\n  history: 6\n", 5, "rooms",
+       "duplicate key (first given on line 1)"},
+  });
+}
+
+TEST(ConfigLoader, RejectsASecondYamlDocument) {
+  const std::string message = error_of("limits:\n  rate: 5\n---\nlimits:\n  rate: 6\n");
+  EXPECT_EQ(message.rfind("test.yaml:4: expected one YAML document", 0), 0u) << message;
+}
+
+TEST(ConfigLoader, KeepsControlCharactersOutOfTheOneLineMessage) {
+  const std::string message = error_of("log:\n  level: \"in\\nfo\\u001b[31m\"\n");
+  EXPECT_NE(message.find("got 'in\\nfo\\x1b[31m'"), std::string::npos) << message;
+}
+
+TEST(ConfigLoader, ReportsAMissingOrUnreadableFileByName) {
+  const std::string missing = testing::TempDir() + "chatd-no-such-file.yaml";
+  try {
+    load_config_file(missing);
+    FAIL() << "loaded a missing file";
+  } catch (const config_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              missing + ": cannot read config file: No such file or directory");
+  }
+  EXPECT_THROW(load_config_file(testing::TempDir()), config_error);
+}
+
+TEST(ConfigLoader, NamesTheFileItReadsInErrors) {
+  const std::string path = testing::TempDir() + "chatd-config-loader-test.yaml";
+  std::ofstream(path) << "# header\n\nlimits:\n  rate: fast\n";
+  try {
+    load_config_file(path);
+    FAIL() << "accepted rate: fast";
+  } catch (const config_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path + ":4: limits.rate: expected a positive number up to 1000000, e.g. 10 or 0.5, "
+                     "got 'fast'");
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigValidate, AcceptsTheDefaults) { EXPECT_NO_THROW(validate(config{})); }
+
+TEST(ConfigValidate, AppliesTheFileRangesToConfigsBuiltInCode) {
+  struct row {
+    std::string_view what;
+    void (*change)(config&);
+    std::string_view message;
+  };
+  for (const row& r : std::vector<row>{
+           {"nick_max 0", [](config& c) { c.limits.nick_max = 0; },
+            "limits.nick_max: expected an integer from 1 to 64, got '0'"},
+           {"negative timeout", [](config& c) { c.limits.register_timeout = -1s; },
+            "limits.register_timeout: expected a duration from 1s to 1h, e.g. 500ms, 60s, 10m or "
+            "1h, got '-1000ms'"},
+           {"NaN rate", [](config& c) { c.limits.rate = std::nan(""); },
+            "limits.rate: expected a positive number up to 1000000, e.g. 10 or 0.5, got 'nan'"},
+           {"bad level", [](config& c) { c.log.level = "loud"; },
+            "log.level: expected one of trace, debug, info, warn, error, critical, off, got "
+            "'loud'"},
+           {"replay over history", [](config& c) { c.rooms.history_replay = 51; },
+            "rooms.history_replay: expected at most rooms.history (50), got '51'"},
+           {"hostname", [](config& c) { c.listen.chat.host = "localhost"; },
+            "listen.chat: expected a numeric IP address (chatd does not resolve host names), e.g. "
+            "127.0.0.1:7000, got 'localhost:7000'"},
+       }) {
+    SCOPED_TRACE(r.what);
+    config c;
+    r.change(c);
+    try {
+      validate(c);
+      ADD_FAILURE() << "accepted";
+    } catch (const config_error& e) {
+      EXPECT_EQ(std::string(e.what()), r.message);
+    }
+  }
+}
+
+TEST(ConfigListenAddress, PrintsIpv6InBrackets) {
+  EXPECT_EQ((listen_address{"0.0.0.0", 7000}.to_string()), "0.0.0.0:7000");
+  EXPECT_EQ((listen_address{"::", 7000}.to_string()), "[::]:7000");
+  EXPECT_EQ((listen_address{"::1", 0}.to_string()), "[::1]:0");
+}
+
+}  // namespace
+}  // namespace chatd
