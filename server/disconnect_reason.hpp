@@ -1,0 +1,46 @@
+// Why a connection ended. One reason feeds the bye line, the quit event, the log and the metrics.
+#pragma once
+
+#include <string_view>
+
+namespace chatd {
+
+enum class disconnect_reason {
+  quit,              // the client sent /quit
+  closed,            // the client closed its side (EOF)
+  reset,             // the connection was reset or broke
+  register_timeout,  // no nickname within limits.register_timeout
+  idle_timeout,      // no input within limits.idle_timeout
+  slow_consumer,     // unsent output passed limits.max_outbound_bytes
+  server_shutdown,   // SIGTERM/SIGINT
+  error,             // an unexpected exception in the session (logged)
+};
+
+inline constexpr disconnect_reason all_disconnect_reasons[] = {
+    disconnect_reason::quit,          disconnect_reason::closed,
+    disconnect_reason::reset,         disconnect_reason::register_timeout,
+    disconnect_reason::idle_timeout,  disconnect_reason::slow_consumer,
+    disconnect_reason::server_shutdown, disconnect_reason::error,
+};
+
+constexpr std::string_view to_string(disconnect_reason reason) noexcept {
+  switch (reason) {
+    case disconnect_reason::quit: return "quit";
+    case disconnect_reason::closed: return "closed";
+    case disconnect_reason::reset: return "reset";
+    case disconnect_reason::register_timeout: return "register-timeout";
+    case disconnect_reason::idle_timeout: return "idle-timeout";
+    case disconnect_reason::slow_consumer: return "slow-consumer";
+    case disconnect_reason::server_shutdown: return "server-shutdown";
+    case disconnect_reason::error: return "error";
+  }
+  return "unknown";
+}
+
+// Reasons the client is told about with a bye line before the server closes.
+constexpr bool sends_bye(disconnect_reason reason) noexcept {
+  return reason != disconnect_reason::closed && reason != disconnect_reason::reset &&
+         reason != disconnect_reason::error;
+}
+
+}  // namespace chatd

@@ -1,0 +1,31 @@
+// Encodes one event at most once per output format, however many recipients it has.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "protocol/events.hpp"
+#include "protocol/format.hpp"
+#include "server/outbound_queue.hpp"
+
+namespace chatd {
+
+class encoded_event {
+ public:
+  // `ev` must outlive this object (it usually holds views of the caller's strings).
+  explicit encoded_event(const protocol::event& ev) : event_(ev) {}
+
+  // The shared bytes for format `fmt`; may be an empty string (nothing to send in that format).
+  const line_ptr& get(protocol::output_format fmt) {
+    line_ptr& slot = cache_[static_cast<std::size_t>(fmt)];
+    if (!slot) slot = std::make_shared<const std::string>(protocol::encode(event_, fmt));
+    return slot;
+  }
+
+ private:
+  const protocol::event& event_;
+  std::array<line_ptr, 2> cache_;
+};
+
+}  // namespace chatd

@@ -1,0 +1,56 @@
+// chatd: a chat server for telnet, nc and bots, on one event loop.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+#include <asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/command_line.hpp"
+#include "config/config_loader.hpp"
+#include "server/logging.hpp"
+#include "server/server.hpp"
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  const auto cli = chatd::parse_command_line(argc, argv, exit_code);
+  if (!cli) return exit_code;
+
+  chatd::config cfg;
+  try {
+    cfg = chatd::resolve_config(*cli);
+  } catch (const chatd::config_error& e) {
+    std::fprintf(stderr, "chatd: %s\n", e.what());
+    return 1;
+  }
+  if (cli->check_config) {
+    std::printf("chatd: configuration %s is valid\n",
+                cli->config_path ? cli->config_path->c_str() : "(built-in defaults)");
+    return 0;
+  }
+
+  chatd::setup_logging(cfg.log);
+  spdlog::info("chatd {} starting", CHATD_VERSION);
+  try {
+    asio::io_context io(1);
+    chatd::server srv(io, cfg);
+    try {
+      srv.start();
+    } catch (const std::system_error& e) {
+      spdlog::critical("cannot listen on {}: {}", cfg.listen.chat.to_string(), e.what());
+      return 1;
+    }
+    io.run();
+    if (srv.forced_exit()) {
+      // Some coroutine did not finish after its socket was cut; do not wait on it.
+      spdlog::warn("chatd stopped (forced)");
+      spdlog::shutdown();
+      std::_Exit(0);
+    }
+    spdlog::info("chatd stopped");
+  } catch (const std::exception& e) {
+    spdlog::critical("fatal: {}", e.what());
+    return 1;
+  }
+  return 0;
+}

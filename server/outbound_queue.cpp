@@ -1,0 +1,60 @@
+#include "server/outbound_queue.hpp"
+
+#include <utility>
+
+namespace chatd {
+
+namespace {
+// A drained ring larger than this is freed: a burst must not pin memory on an idle connection.
+constexpr std::size_t keep_capacity = 64;
+}  // namespace
+
+void outbound_queue::push(line_ptr line) {
+  if (count_ == ring_.size()) grow();
+  bytes_ += line->size();
+  ring_[(head_ + count_) & (ring_.size() - 1)] = std::move(line);
+  ++count_;
+}
+
+std::size_t outbound_queue::take(std::vector<line_ptr>& batch, std::size_t max_lines,
+                                 std::size_t max_bytes) {
+  std::size_t moved = 0;
+  std::size_t lines = 0;
+  while (count_ > 0 && lines < max_lines && (lines == 0 || moved < max_bytes)) {
+    line_ptr& slot = ring_[head_];
+    moved += slot->size();
+    batch.push_back(std::move(slot));
+    head_ = (head_ + 1) & (ring_.size() - 1);
+    --count_;
+    ++lines;
+  }
+  bytes_ -= moved;
+  release_if_oversized();
+  return moved;
+}
+
+std::size_t outbound_queue::clear() noexcept {
+  const std::size_t dropped = bytes_;
+  for (std::size_t i = 0; i < count_; ++i) ring_[(head_ + i) & (ring_.size() - 1)].reset();
+  head_ = count_ = bytes_ = 0;
+  release_if_oversized();
+  return dropped;
+}
+
+void outbound_queue::grow() {
+  const std::size_t new_capacity = ring_.empty() ? 8 : ring_.size() * 2;
+  std::vector<line_ptr> bigger(new_capacity);
+  for (std::size_t i = 0; i < count_; ++i)
+    bigger[i] = std::move(ring_[(head_ + i) & (ring_.size() - 1)]);
+  ring_ = std::move(bigger);
+  head_ = 0;
+}
+
+void outbound_queue::release_if_oversized() {
+  if (count_ == 0) {
+    head_ = 0;
+    if (ring_.size() > keep_capacity) std::vector<line_ptr>().swap(ring_);
+  }
+}
+
+}  // namespace chatd

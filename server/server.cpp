@@ -1,0 +1,272 @@
+#include "server/server.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <utility>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/format.hpp"
+#include "protocol/names.hpp"
+#include "server/encoded_event.hpp"
+#include "server/endpoint_text.hpp"
+#include "server/room.hpp"
+#include "server/session.hpp"
+#include "server/spawn.hpp"
+
+namespace chatd {
+
+namespace {
+// The sweep's period bounds how late a linger or shutdown deadline is noticed.
+constexpr std::chrono::milliseconds sweep_period{250};
+// A failing accept (out of file descriptors, say) waits this long before trying again, so the
+// error cannot spin the loop.
+constexpr std::chrono::milliseconds accept_backoff{100};
+}  // namespace
+
+server::server(asio::io_context& io, config cfg)
+    : io_(io),
+      cfg_(std::move(cfg)),
+      acceptor_(io),
+      sweep_timer_(io),
+      signals_(io, SIGINT, SIGTERM) {}
+
+server::~server() = default;
+
+void server::start() {
+  const auto& listen = cfg_.listen.chat;
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(listen.host), listen.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  spdlog::info("chat listening on {}", endpoint_text(acceptor_.local_endpoint()));
+
+  spawn_accept_loop();
+  spawn_logged(io_.get_executor(), sweep_loop(), "sweep");
+  spawn_logged(io_.get_executor(), signal_loop(), "signal handler");
+}
+
+void server::spawn_accept_loop() {
+  // Accepting must outlive any one failure (say, out of memory building a session).
+  spawn_logged(io_.get_executor(), accept_loop(), "accept loop", [this] {
+    if (!shutting_down_) spawn_accept_loop();
+  });
+}
+
+asio::ip::tcp::endpoint server::chat_endpoint() const { return acceptor_.local_endpoint(); }
+
+// ---------------------------------------------------------------------------------------------
+// Loops
+
+asio::awaitable<void> server::accept_loop() {
+  asio::steady_timer backoff(io_);
+  for (;;) {
+    auto [ec, socket] =
+        co_await acceptor_.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
+    if (shutting_down_ || ec == asio::error::operation_aborted) break;
+    if (ec) {
+      // Out of file descriptors (EMFILE/ENFILE) and the like: the pending connection stays in
+      // the backlog, so retrying at once would spin. Wait, then try again.
+      if (accept_log_.allow(clock::now())) {
+        spdlog::warn("accept failed: {}; retrying every {} ms ({} more failures not logged)",
+                     ec.message(), accept_backoff.count(), accept_log_.suppressed());
+      }
+      backoff.expires_after(accept_backoff);
+      asio::error_code ignored;
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
+    begin_session(std::move(socket));
+  }
+}
+
+void server::begin_session(asio::ip::tcp::socket socket) {
+  asio::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone (reset before we got to it)
+  const std::string peer = endpoint_text(remote);
+  const auto& limits = cfg_.limits;
+  if (sessions_.size() >= limits.max_connections) {
+    return reject(std::move(socket), peer, "server-full",
+                  protocol::bye_event{"server-full"});
+  }
+  std::string ip = remote.address().to_string();
+  std::size_t& from_ip = connections_per_ip_[ip];
+  if (from_ip >= limits.max_connections_per_ip) {
+    return reject(std::move(socket), peer, "too-many-connections",
+                  protocol::error_event{protocol::error_code::too_many_connections,
+                                        "too many connections from " + ip});
+  }
+  ++from_ip;
+  const std::uint64_t id = next_session_id_++;
+  auto s = std::make_shared<session>(*this, std::move(socket), id, peer, std::move(ip));
+  sessions_.emplace(id, s.get());
+  spdlog::info("conn {} open peer={}", id, peer);
+  s->start();
+}
+
+void server::reject(asio::ip::tcp::socket socket, const std::string& peer,
+                    std::string_view reason, const protocol::event& line) {
+  if (reject_log_.allow(clock::now())) {
+    spdlog::warn("connection from {} rejected: {} ({} more rejections not logged)", peer,
+                 reason, reject_log_.suppressed());
+  }
+  // One line to say why, without a session: a new socket's send buffer is empty, so a
+  // non-blocking write takes it whole. Then close; accepting goes on.
+  const std::string text = protocol::encode(line, protocol::output_format::human);
+  asio::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(text), ignored);
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+asio::awaitable<void> server::sweep_loop() {
+  for (;;) {
+    sweep_timer_.expires_after(sweep_period);
+    asio::error_code ignored;
+    co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (shutting_down_ && sessions_.empty()) break;
+
+    const auto now = clock::now();
+    // on_tick never removes a session synchronously (it only cuts sockets), so iterating
+    // the map directly is safe.
+    for (auto& [id, s] : sessions_) s->on_tick(now);
+
+    if (shutting_down_ && now >= shutdown_deadline_ && !sessions_.empty()) {
+      if (!forced_exit_) {
+        spdlog::warn("shutdown grace over; cutting {} connections", sessions_.size());
+        forced_exit_ = true;
+        for (auto& [id, s] : sessions_) s->force_close();
+      } else if (now >= shutdown_deadline_ + std::chrono::seconds(1)) {
+        spdlog::error("{} connections did not end; stopping the loop", sessions_.size());
+        io_.stop();
+        break;
+      }
+    }
+  }
+}
+
+asio::awaitable<void> server::signal_loop() {
+  for (;;) {
+    asio::error_code ec;
+    const int signo = co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    if (!shutting_down_) {
+      spdlog::info("signal {} received; shutting down", signo);
+      shutdown();
+    } else {
+      spdlog::warn("signal {} received again; cutting all connections now", signo);
+      shutdown_deadline_ = clock::now();
+    }
+  }
+}
+
+void server::shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  shutdown_deadline_ = clock::now() + cfg_.limits.shutdown_grace;
+  spdlog::info("stopped accepting; {} connections get up to {} ms to flush", sessions_.size(),
+               cfg_.limits.shutdown_grace.count());
+  asio::error_code ignored;
+  acceptor_.close(ignored);
+
+  std::vector<std::shared_ptr<session>> all;
+  all.reserve(sessions_.size());
+  for (auto& [id, s] : sessions_) all.push_back(s->shared_from_this());
+  for (auto& s : all) s->close(disconnect_reason::server_shutdown);
+  if (sessions_.empty()) stop_when_idle();
+}
+
+void server::stop_when_idle() {
+  // With the acceptor closed and no sessions or rooms left, these are the last waits:
+  // once cancelled, io_context::run returns by itself.
+  sweep_timer_.cancel();
+  asio::error_code ignored;
+  signals_.cancel(ignored);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registries
+
+session* server::find_session(std::uint64_t id) const {
+  const auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void server::forget_session(std::uint64_t id, const std::string& ip) {
+  sessions_.erase(id);
+  const auto it = connections_per_ip_.find(ip);
+  if (it != connections_per_ip_.end() && --it->second == 0) connections_per_ip_.erase(it);
+  if (shutting_down_ && sessions_.empty()) stop_when_idle();
+}
+
+session* server::find_nick(std::string_view nick) const {
+  const auto it = nicks_.find(protocol::fold_case(nick));
+  return it == nicks_.end() ? nullptr : it->second;
+}
+
+void server::claim_nick(session& owner, std::string_view old_nick, std::string_view new_nick) {
+  if (!old_nick.empty()) nicks_.erase(protocol::fold_case(old_nick));
+  nicks_[protocol::fold_case(new_nick)] = &owner;
+}
+
+void server::release_nick(std::string_view nick) { nicks_.erase(protocol::fold_case(nick)); }
+
+room* server::find_room(const std::string& canonical) const {
+  const auto it = rooms_.find(canonical);
+  return it == rooms_.end() ? nullptr : it->second.get();
+}
+
+room* server::create_room(const std::string& canonical) {
+  auto r = std::make_shared<room>(*this, canonical, cfg_.rooms.history);
+  r->start(io_.get_executor());
+  room* raw = r.get();
+  rooms_.emplace(canonical, std::move(r));
+  return raw;
+}
+
+void server::remove_room(room* r) {
+  const auto it = rooms_.find(r->name());
+  if (it == rooms_.end() || it->second.get() != r) return;
+  const std::shared_ptr<room> keep = std::move(it->second);
+  rooms_.erase(it);
+  keep->stop();  // the broadcaster drains what is queued, then ends and frees the room
+}
+
+std::vector<protocol::room_info> server::list_rooms() const {
+  std::vector<protocol::room_info> out;
+  out.reserve(rooms_.size());
+  for (const auto& [name, r] : rooms_) out.push_back({name, r->members.size(), r->topic});
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+void server::notify_peers(session& subject, const protocol::event& ev) {
+  const std::uint64_t epoch = ++mark_epoch_;
+  subject.mark = epoch;
+  encoded_event lines(ev);
+  for (room* r : subject.rooms()) {
+    for (session* member : r->members) {
+      if (member->mark == epoch) continue;
+      member->mark = epoch;
+      member->deliver(lines.get(member->format()));
+    }
+  }
+}
+
+void server::notify_room(room& r, const protocol::event& ev, const session* except) {
+  encoded_event lines(ev);
+  for (session* member : r.members)
+    if (member != except) member->deliver(lines.get(member->format()));
+}
+
+void server::on_fanned_out(clock::time_point /*arrived*/) {}
+
+}  // namespace chatd

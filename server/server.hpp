@@ -1,0 +1,109 @@
+// The chat server: listener, registries of sessions, nicknames and rooms, periodic sweep and
+// phased shutdown, all on one io_context run by one thread.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "config/config.hpp"
+#include "protocol/events.hpp"
+#include "server/log_throttle.hpp"
+
+namespace chatd {
+
+class room;
+class session;
+
+class server {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  server(asio::io_context& io, config cfg);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds the listener and starts accepting, the sweep and the signal handler.
+  // Throws std::system_error if the address cannot be bound.
+  void start();
+  // Phased shutdown: stop accepting, say bye to everyone, let them flush within
+  // limits.shutdown_grace, then cut whoever is left. io_context::run returns once all is done.
+  void shutdown();
+
+  asio::ip::tcp::endpoint chat_endpoint() const;
+  const config& cfg() const noexcept { return cfg_; }
+  bool shutting_down() const noexcept { return shutting_down_; }
+  // True if the sweep had to force the last connections closed (for the exit path).
+  bool forced_exit() const noexcept { return forced_exit_; }
+
+  // --- registries, used by sessions and rooms ---
+  session* find_session(std::uint64_t id) const;
+  void forget_session(std::uint64_t id, const std::string& ip);
+
+  session* find_nick(std::string_view nick) const;   // case-insensitive
+  void claim_nick(session& owner, std::string_view old_nick, std::string_view new_nick);
+  void release_nick(std::string_view nick);
+
+  room* find_room(const std::string& canonical) const;
+  room* create_room(const std::string& canonical);    // caller checked limits.max_rooms
+  void remove_room(room* r);                          // the room has no members left
+  std::size_t room_count() const noexcept { return rooms_.size(); }
+  std::vector<protocol::room_info> list_rooms() const;
+
+  // Sends `ev` once to every session sharing a room with `subject`, never to `subject`.
+  void notify_peers(session& subject, const protocol::event& ev);
+  // Sends `ev` to every member of `r` but `except`.
+  void notify_room(room& r, const protocol::event& ev, const session* except);
+
+  // A loop-wide read buffer: readers read into it and process synchronously, so idle
+  // connections hold no read buffer of their own.
+  std::array<char, 64 * 1024>& read_buffer() noexcept { return read_buffer_; }
+
+  void on_fanned_out(clock::time_point arrived);
+
+ private:
+  void spawn_accept_loop();
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> sweep_loop();
+  asio::awaitable<void> signal_loop();
+  void begin_session(asio::ip::tcp::socket socket);
+  void reject(asio::ip::tcp::socket socket, const std::string& peer, std::string_view reason,
+              const protocol::event& line);
+  void stop_when_idle();
+
+  asio::io_context& io_;
+  config cfg_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer sweep_timer_;
+  asio::signal_set signals_;
+
+  std::uint64_t next_session_id_ = 1;
+  std::unordered_map<std::uint64_t, session*> sessions_;
+  std::unordered_map<std::string, std::size_t> connections_per_ip_;
+  std::unordered_map<std::string, session*> nicks_;  // folded nick -> owner
+  std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
+  std::uint64_t mark_epoch_ = 0;
+
+  bool shutting_down_ = false;
+  bool forced_exit_ = false;
+  clock::time_point shutdown_deadline_{};
+
+  log_throttle accept_log_;
+  log_throttle reject_log_;
+
+  std::array<char, 64 * 1024> read_buffer_{};
+};
+
+}  // namespace chatd

@@ -1,0 +1,337 @@
+#include "server/session.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/config.hpp"
+#include "protocol/format.hpp"
+#include "protocol/names.hpp"
+#include "protocol/sanitize.hpp"
+#include "server/room.hpp"
+#include "server/server.hpp"
+#include "server/spawn.hpp"
+
+namespace chatd {
+
+namespace {
+
+using protocol::command_kind;
+using protocol::error_code;
+
+// A publisher may have this many messages in one room's queue before its next command waits
+// for their oks. It bounds what one client can park in a room, and still lets a burst of lines
+// from one read go to the broadcaster as one batch.
+constexpr std::uint32_t max_pipelined_publishes = 256;
+
+// The writer sends at most this much per write call, so one member cannot hog the loop.
+constexpr std::size_t max_lines_per_write = 64;
+constexpr std::size_t max_bytes_per_write = 64 * 1024;
+
+// Once our last byte is out, how long the peer gets to close its side before the socket is
+// cut. Waiting for its FIN keeps the kernel from resetting the connection over unread input
+// (which can destroy our last lines, the bye among them, before the peer reads them).
+constexpr std::chrono::seconds linger_after_flush{1};
+
+
+}  // namespace
+
+session::session(server& owner, asio::ip::tcp::socket socket, std::uint64_t id,
+                 std::string peer, std::string ip)
+    : server_(owner),
+      socket_(std::move(socket)),
+      id_(id),
+      peer_(std::move(peer)),
+      ip_(std::move(ip)),
+      opened_(clock::now()),
+      last_input_(opened_),
+      bucket_(owner.cfg().limits.rate, static_cast<double>(owner.cfg().limits.burst), opened_),
+      splitter_(owner.cfg().limits.max_line_bytes),
+      writer_wake_(socket_.get_executor()) {}
+
+session::~session() { server_.forget_session(id_, ip_); }
+
+void session::start() {
+  asio::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // we batch writes ourselves
+  socket_.non_blocking(true, ignored);
+  send(protocol::welcome_event{CHATD_VERSION});
+  const auto executor = socket_.get_executor();
+  const std::string name = "conn " + std::to_string(id_);
+  // A failure in either coroutine is logged and ends only this connection.
+  auto cut = [self = shared_from_this()] {
+    self->close(disconnect_reason::error);
+    self->force_close();
+  };
+  spawn_logged(executor, reader(shared_from_this()), name + " reader", cut);
+  spawn_logged(executor, writer(shared_from_this()), name + " writer", cut);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+void session::deliver(const line_ptr& line) {
+  if (closing_ || slow_ || line->empty()) return;
+  if (queued_bytes_ + line->size() > server_.cfg().limits.max_outbound_bytes) {
+    slow_ = true;
+    queued_bytes_ -= out_.clear();
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->close(disconnect_reason::slow_consumer);
+    });
+    return;
+  }
+  queued_bytes_ += line->size();
+  out_.push(line);
+  wake_writer();
+}
+
+void session::send(const protocol::event& ev) {
+  std::string bytes = protocol::encode(ev, format_);
+  if (bytes.empty()) return;
+  deliver(std::make_shared<const std::string>(std::move(bytes)));
+}
+
+void session::publish_done(const protocol::ok_say_event& ok) {
+  if (pending_publishes_ > 0) --pending_publishes_;
+  send(ok);
+  if (pending_publishes_ == 0) {
+    pending_room_ = nullptr;
+    if (reader_sleeping_) {
+      reader_sleeping_ = false;
+      reader_wake_->cancel();
+    }
+  }
+}
+
+void session::wake_writer() {
+  if (writer_sleeping_) {
+    writer_sleeping_ = false;
+    writer_wake_.cancel();
+  }
+}
+
+asio::awaitable<void> session::writer([[maybe_unused]] std::shared_ptr<session> self) {
+  std::vector<line_ptr> batch;
+  std::vector<asio::const_buffer> buffers;
+  bool failed = false;
+  for (;;) {
+    if (out_.empty()) {
+      if (closing_) break;
+      writer_sleeping_ = true;
+      writer_wake_.expires_at(asio::steady_timer::time_point::max());
+      asio::error_code ignored;
+      co_await writer_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      writer_sleeping_ = false;
+      continue;
+    }
+    // The batch owns the lines while they are written: close() may clear the queue meanwhile.
+    const std::size_t bytes = out_.take(batch, max_lines_per_write, max_bytes_per_write);
+    buffers.clear();
+    for (const line_ptr& line : batch) buffers.push_back(asio::buffer(*line));
+    auto [ec, written] = co_await asio::async_write(
+        socket_, buffers, asio::experimental::as_tuple(asio::use_awaitable));
+    (void)written;
+    queued_bytes_ -= bytes;
+    batch.clear();
+    if (ec) {
+      failed = true;
+      break;
+    }
+  }
+  writer_done_ = true;
+  if (failed) {
+    close(disconnect_reason::reset);
+    force_close();
+  } else {
+    // Everything is out: tell the peer, and let the reader wait for its side to close, so
+    // the kernel does not reset the connection over unread input and lose our last lines.
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    deadline_ = std::min(deadline_, clock::now() + linger_after_flush);
+    finish_if_done();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+asio::awaitable<void> session::reader([[maybe_unused]] std::shared_ptr<session> self) {
+  disconnect_reason end = disconnect_reason::closed;
+  try {
+    for (;;) {
+      asio::error_code ec;
+      co_await socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        end = disconnect_reason::reset;
+        break;
+      }
+      auto& buffer = server_.read_buffer();
+      const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+      if (ec == asio::error::eof) break;
+      if (ec) {
+        end = disconnect_reason::reset;
+        break;
+      }
+      if (closing_) continue;  // draining until the peer closes; input no longer counts
+      last_input_ = clock::now();
+
+      // Lines are handled straight from the shared buffer. Before any wait, what is left of
+      // the chunk moves to inbox_, since other readers reuse the buffer meanwhile.
+      std::string_view input(buffer.data(), n);
+      while (auto frame = splitter_.next(input)) {
+        const bool too_long = frame->kind == protocol::frame_kind::too_long;
+        const std::string line = too_long ? std::string() : protocol::sanitize(frame->text);
+        if (!too_long && line.empty()) continue;
+
+        if (!bucket_.try_take(clock::now())) {
+          inbox_.assign(input);
+          co_await wait_for_token();
+          if (closing_) break;
+          input = inbox_;
+        }
+        if (too_long) {
+          send_error(error_code::line_too_long,
+                     "line longer than " + std::to_string(splitter_.max_line_bytes()) +
+                         " bytes; discarded");
+          continue;
+        }
+        auto parsed = protocol::parse_command(line);
+        if (auto* error = std::get_if<protocol::parse_error>(&parsed)) {
+          send_error(error->code, error->message);
+          continue;
+        }
+        const auto& cmd = std::get<protocol::command>(parsed);
+        if (needs_to_wait_before(cmd)) {
+          inbox_.assign(input);
+          co_await wait_for_publishes();
+          if (closing_) break;
+          input = inbox_;
+        }
+        handle_line(cmd);
+        if (closing_) break;
+      }
+      inbox_.clear();
+      if (inbox_.capacity() > 4096) inbox_.shrink_to_fit();
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("conn {} peer={} session failed: {}", id_, peer_, e.what());
+    end = disconnect_reason::error;
+  }
+  close(end);
+  reader_done_ = true;
+  finish_if_done();
+}
+
+bool session::needs_to_wait_before(const protocol::command& cmd) const {
+  if (pending_publishes_ == 0) return false;
+  if (pending_publishes_ >= max_pipelined_publishes) return true;
+  room* target = nullptr;
+  switch (cmd.kind) {
+    case command_kind::text:
+    case command_kind::me:
+      target = current_;
+      break;
+    case command_kind::say:
+      if (auto canonical = protocol::normalize_room(cmd.arg)) target = joined_room(*canonical);
+      break;
+    default:
+      return true;
+  }
+  // Consecutive messages to one room keep their order in its queue without waiting.
+  return target == nullptr || target != pending_room_;
+}
+
+asio::awaitable<void> session::wait_for_publishes() {
+  while (pending_publishes_ > 0 && !closing_) co_await sleep_reader(clock::time_point::max());
+}
+
+asio::awaitable<void> session::wait_for_token() {
+  for (;;) {
+    const auto now = clock::now();
+    if (closing_ || bucket_.try_take(now)) break;
+    co_await sleep_reader(now + bucket_.wait_time(now));
+  }
+}
+
+// Sleeps until `until` or an early wake-up (publish_done, close); callers re-check.
+asio::awaitable<void> session::sleep_reader(clock::time_point until) {
+  if (!reader_wake_) reader_wake_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  reader_sleeping_ = true;
+  reader_wake_->expires_at(until);
+  asio::error_code ignored;
+  co_await reader_wake_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  reader_sleeping_ = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closing
+
+void session::close(disconnect_reason reason, std::string_view detail) {
+  if (closing_) return;
+  closing_ = true;
+  reason_ = reason;
+  const std::string why = detail.empty() ? std::string(to_string(reason)) : std::string(detail);
+  spdlog::info("conn {} closed peer={} nick={} reason={}", id_, peer_,
+               nick_.empty() ? "-" : nick_, to_string(reason));
+
+  if (registered()) {
+    server_.notify_peers(*this, protocol::quit_event{nick_, why});
+    while (!rooms_.empty()) leave_room(rooms_.back());
+    server_.release_nick(nick_);
+  }
+  if (sends_bye(reason)) {
+    // The bye goes out even past the outbound bound: the queue was emptied if that was hit.
+    std::string bye = protocol::encode(protocol::bye_event{why}, format_);
+    queued_bytes_ += bye.size();
+    out_.push(std::make_shared<const std::string>(std::move(bye)));
+  }
+  // Flushing what is queued may take up to shutdown_grace, for every kind of close.
+  deadline_ = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                 server_.cfg().limits.shutdown_grace);
+  wake_writer();
+  if (reader_sleeping_) {
+    reader_sleeping_ = false;
+    reader_wake_->cancel();
+  }
+}
+
+void session::force_close() {
+  closing_ = true;
+  asio::error_code ignored;
+  socket_.close(ignored);
+  wake_writer();
+  if (reader_sleeping_) {
+    reader_sleeping_ = false;
+    reader_wake_->cancel();
+  }
+}
+
+void session::finish_if_done() {
+  if (reader_done_ && writer_done_) {
+    asio::error_code ignored;
+    socket_.close(ignored);
+  }
+}
+
+void session::on_tick(clock::time_point now) {
+  if (closing_) {
+    if (now >= deadline_) force_close();
+    return;
+  }
+  const auto& limits = server_.cfg().limits;
+  if (!registered() && now - opened_ >= limits.register_timeout) {
+    close(disconnect_reason::register_timeout);
+  } else if (limits.idle_timeout.count() > 0 && now - last_input_ >= limits.idle_timeout) {
+    close(disconnect_reason::idle_timeout);
+  }
+}
+
+}  // namespace chatd

@@ -1,0 +1,133 @@
+// One client connection: it owns the socket, the reader and writer coroutines, the outbound
+// queue, and its place in rooms and the nick registry (which it leaves itself on close).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "protocol/command.hpp"
+#include "protocol/events.hpp"
+#include "protocol/line_splitter.hpp"
+#include "server/disconnect_reason.hpp"
+#include "server/outbound_queue.hpp"
+#include "server/token_bucket.hpp"
+
+namespace chatd {
+
+class room;
+class server;
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  session(server& owner, asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
+          std::string ip);
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+  ~session();
+
+  // Sends the welcome and spawns the reader and writer; they keep the session alive.
+  void start();
+
+  // --- called by rooms, other sessions and the server; none of these waits ---
+
+  // Queues bytes for this client. Past limits.max_outbound_bytes the client is a slow consumer:
+  // its queue is dropped and it is closed from a fresh handler (callers may be iterating a
+  // member list that closing would change).
+  void deliver(const line_ptr& line);
+  // Encodes `ev` in this session's format and queues it.
+  void send(const protocol::event& ev);
+  // The broadcaster fanned out one of this session's messages: queue its ok.
+  void publish_done(const protocol::ok_say_event& ok);
+
+  // Begins a graceful close: leaves rooms (peers get one quit event), frees the nick, queues a
+  // bye where the reason calls for one, and lets the writer flush. Idempotent.
+  void close(disconnect_reason reason, std::string_view detail = {});
+  // Cuts the connection now (grace or linger time ran out).
+  void force_close();
+  // Called by the server's periodic sweep.
+  void on_tick(clock::time_point now);
+
+  std::uint64_t id() const noexcept { return id_; }
+  const std::string& peer() const noexcept { return peer_; }
+  const std::string& nick() const noexcept { return nick_; }
+  bool registered() const noexcept { return !nick_.empty(); }
+  bool closing() const noexcept { return closing_; }
+  protocol::output_format format() const noexcept { return format_; }
+  const std::vector<room*>& rooms() const noexcept { return rooms_; }
+  std::size_t queued_bytes() const noexcept { return queued_bytes_; }
+
+  // Marks for sending one event per peer across several shared rooms (see server::next_mark).
+  std::uint64_t mark = 0;
+
+ private:
+  asio::awaitable<void> reader(std::shared_ptr<session> self);  // self: keeps the session alive
+  asio::awaitable<void> writer(std::shared_ptr<session> self);
+  asio::awaitable<void> wait_for_publishes();
+  asio::awaitable<void> wait_for_token();
+  asio::awaitable<void> sleep_reader(clock::time_point until);
+  void wake_writer();
+  void finish_if_done();
+
+  // Command handling; each runs without waiting.
+  void handle_line(const protocol::command& cmd);
+  void handle_nick(const std::string& name);
+  void handle_join(const std::string& name, bool automatic);
+  void handle_part(const std::string& name);
+  void handle_publish(room* target, const std::string& text, bool action);
+  void handle_msg(const std::string& to, const std::string& text);
+  void handle_topic(const std::string& text);
+  void handle_rooms();
+  void handle_who(const std::string& name);
+  void handle_format(const std::string& name);
+  void send_error(protocol::error_code code, std::string_view message);
+  room* joined_room(const std::string& canonical) const;
+  void leave_room(room* r);
+  bool needs_to_wait_before(const protocol::command& cmd) const;
+
+  server& server_;
+  asio::ip::tcp::socket socket_;
+  const std::uint64_t id_;
+  const std::string peer_;  // "address:port", for logs
+  const std::string ip_;    // address alone, for the per-address connection count
+
+  std::string nick_;
+  protocol::output_format format_ = protocol::output_format::human;
+  std::vector<room*> rooms_;  // joined rooms, in join order
+  room* current_ = nullptr;
+
+  const clock::time_point opened_;
+  clock::time_point last_input_;
+  token_bucket bucket_;  // flood control: over the rate, lines are read later, never dropped
+  protocol::line_splitter splitter_;
+  std::string inbox_;  // unread input saved when the reader must wait mid-chunk
+
+  outbound_queue out_;
+  std::size_t queued_bytes_ = 0;  // queued plus being written
+  asio::steady_timer writer_wake_;
+  bool writer_sleeping_ = false;
+
+  // Publishes handed to a room's broadcaster whose ok has not been queued yet. Further
+  // commands wait for them so that replies keep the order of the commands.
+  std::uint32_t pending_publishes_ = 0;
+  room* pending_room_ = nullptr;
+  std::unique_ptr<asio::steady_timer> reader_wake_;  // made on first need: idle clients never do
+  bool reader_sleeping_ = false;
+
+  bool closing_ = false;
+  bool slow_ = false;
+  bool reader_done_ = false;
+  bool writer_done_ = false;
+  disconnect_reason reason_ = disconnect_reason::closed;
+  clock::time_point deadline_ = clock::time_point::max();
+};
+
+}  // namespace chatd

@@ -1,0 +1,83 @@
+#include "server/outbound_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace chatd {
+namespace {
+
+line_ptr line(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+
+TEST(OutboundQueue, StartsEmptyAndCountsBytesOfQueuedLines) {
+  outbound_queue q;
+  EXPECT_TRUE(q.empty());
+  q.push(line("abc"));
+  q.push(line("de"));
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.bytes(), 5u);
+}
+
+TEST(OutboundQueue, TakesLinesInOrderUpToTheLineCap) {
+  outbound_queue q;
+  for (int i = 0; i < 100; ++i) q.push(line(std::to_string(i)));
+  std::vector<line_ptr> batch;
+  q.take(batch, 64, 1 << 20);
+  ASSERT_EQ(batch.size(), 64u);
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(*batch[i], std::to_string(i));
+  batch.clear();
+  q.take(batch, 64, 1 << 20);
+  ASSERT_EQ(batch.size(), 36u);
+  EXPECT_EQ(*batch.front(), "64");
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+}
+
+TEST(OutboundQueue, StopsTakingOnceTheByteCapIsReachedButAlwaysTakesOne) {
+  outbound_queue q;
+  q.push(line(std::string(100, 'a')));
+  q.push(line(std::string(100, 'b')));
+  std::vector<line_ptr> batch;
+  EXPECT_EQ(q.take(batch, 64, 10), 100u);  // one line even though it alone passes the cap
+  EXPECT_EQ(batch.size(), 1u);
+  EXPECT_EQ(q.bytes(), 100u);
+}
+
+TEST(OutboundQueue, KeepsOrderAcrossGrowthWhenTheRingHasWrapped) {
+  outbound_queue q;
+  std::vector<line_ptr> batch;
+  int next_in = 0, next_out = 0;
+  for (int round = 0; round < 50; ++round) {
+    for (int i = 0; i < 7; ++i) q.push(line(std::to_string(next_in++)));
+    batch.clear();
+    q.take(batch, 5, 1 << 20);
+    for (const auto& l : batch) EXPECT_EQ(*l, std::to_string(next_out++));
+  }
+  batch.clear();
+  q.take(batch, 1000, 1 << 30);
+  for (const auto& l : batch) EXPECT_EQ(*l, std::to_string(next_out++));
+  EXPECT_EQ(next_in, next_out);
+}
+
+TEST(OutboundQueue, ClearDropsEverythingAndReportsTheBytes) {
+  outbound_queue q;
+  q.push(line("hello"));
+  q.push(line("world!"));
+  EXPECT_EQ(q.clear(), 11u);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+  q.push(line("again"));
+  EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(OutboundQueue, SharesLinesRatherThanCopyingThem) {
+  outbound_queue a, b;
+  auto shared = line("fan-out");
+  a.push(shared);
+  b.push(shared);
+  EXPECT_EQ(shared.use_count(), 3);
+}
+
+}  // namespace
+}  // namespace chatd
