@@ -125,6 +125,7 @@ constexpr char32_t esc = 0x1B;
 constexpr char32_t bel = 0x07;
 constexpr char32_t tab = 0x09;
 constexpr char32_t del = 0x7F;
+constexpr char32_t can = 0x18, sub = 0x1A;  // cancel a sequence in progress
 constexpr char32_t c1_ss2 = 0x8E, c1_ss3 = 0x8F, c1_dcs = 0x90, c1_sos = 0x98, c1_csi = 0x9B,
                    c1_st = 0x9C, c1_osc = 0x9D, c1_pm = 0x9E, c1_apc = 0x9F;
 
@@ -151,7 +152,7 @@ class control_stripper {
     escape_intermediate,  // ESC 0x20..0x2F ..., waiting for the final byte (e.g. ESC ( B)
     single_shift,         // SS2/SS3 (ESC N, ESC O): the next character belongs to it
     csi,                  // parameters and intermediates, waiting for the final byte
-    string,               // OSC, DCS, SOS, PM, APC: until BEL or ST
+    string,               // OSC, DCS, SOS, PM, APC: until BEL or ST (CAN, SUB cancel)
     string_escape,        // ESC inside a string: ESC '\' is ST
   };
 
@@ -208,8 +209,8 @@ class control_stripper {
   }
 
   void csi(char32_t cp) {
-    if (cp >= 0x40 && cp <= 0x7E) {
-      state_ = state::ground;  // final byte
+    if ((cp >= 0x40 && cp <= 0x7E) || cp == can || cp == sub) {
+      state_ = state::ground;  // final byte, or the sequence was cancelled
     } else if (cp == esc) {
       state_ = state::escape;
     } else if (cp >= 0x80) {
@@ -221,7 +222,7 @@ class control_stripper {
   }
 
   void control_string(char32_t cp) {
-    if (cp == bel || cp == c1_st) {
+    if (cp == bel || cp == c1_st || cp == can || cp == sub) {
       state_ = state::ground;
     } else if (cp == esc) {
       state_ = state::string_escape;

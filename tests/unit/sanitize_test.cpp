@@ -62,6 +62,8 @@ const sanitize_case sanitize_cases[] = {
     {"CsiWithControlInsideIsRemoved", "\x1b[3\x01" "1mX", "X"},
     {"CsiCutShortByNonAsciiKeepsTheText", "\x1b[31\xC3\xA9", "\xC3\xA9"},
     {"UnterminatedCsiRunsToEndOfLine", "a\x1b[12;", "a"},
+    {"CanCancelsACsi", "\x1b[1\x18" "hello", "hello"},
+    {"SubCancelsAString", "\x1b]0;t\x1A" "hello", "hello"},
     {"OscEndedByBelIsRemoved", "\x1b]0;title\x07" "after", "after"},
     {"OscEndedBySt7BitIsRemoved", "\x1b]8;;http://x/\x1b\\link\x1b]8;;\x1b\\", "link"},
     {"OscEndedByOtherEscapeIsRemoved", "\x1b]0;t\x1b[31mX", "X"},
