@@ -295,7 +295,7 @@ struct human_encoder {
   std::string operator()(const ok_event& e) const { return one_line({"* ok: ", e.cmd}); }
   std::string operator()(const ok_join_event& e) const {
     human_text out;
-    out.line({"* You joined #", e.room, " (", count_of(e.members->size(), "member", "members"),
+    out.line({"* You joined [", e.room, "] (", count_of(e.members->size(), "member", "members"),
               ": ", join_names(*e.members), ")."});
     if (!e.topic.empty()) out.line({"* Topic: ", e.topic});
     return out.take();
@@ -307,13 +307,13 @@ struct human_encoder {
     return one_line({"* You are now known as ", e.nick, "."});
   }
   std::string operator()(const ok_part_event& e) const {
-    return one_line({"* You left #", e.room, "."});
+    return one_line({"* You left [", e.room, "]."});
   }
   std::string operator()(const ok_topic_event& e) const {
-    if (e.changed && e.topic.empty()) return one_line({"* Topic of #", e.room, " cleared."});
-    if (e.changed) return one_line({"* Topic of #", e.room, " set to: ", e.topic});
-    if (e.topic.empty()) return one_line({"* #", e.room, " has no topic."});
-    return one_line({"* Topic of #", e.room, ": ", e.topic});
+    if (e.changed && e.topic.empty()) return one_line({"* Topic of [", e.room, "] cleared."});
+    if (e.changed) return one_line({"* Topic of [", e.room, "] set to: ", e.topic});
+    if (e.topic.empty()) return one_line({"* [", e.room, "] has no topic."});
+    return one_line({"* Topic of [", e.room, "]: ", e.topic});
   }
   std::string operator()(const ok_format_event& e) const {
     return one_line({"* Output format: ", to_string(e.format)});
@@ -338,10 +338,10 @@ struct human_encoder {
     return one_line({"[pm] ", e.from, ": ", e.text});
   }
   std::string operator()(const join_event& e) const {
-    return one_line({"* ", e.nick, " joined #", e.room});
+    return one_line({"* ", e.nick, " joined [", e.room, "]"});
   }
   std::string operator()(const part_event& e) const {
-    return one_line({"* ", e.nick, " left #", e.room});
+    return one_line({"* ", e.nick, " left [", e.room, "]"});
   }
   std::string operator()(const quit_event& e) const {
     if (e.reason.empty()) return one_line({"* ", e.nick, " quit"});
@@ -351,8 +351,8 @@ struct human_encoder {
     return one_line({"* ", e.old_nick, " is now known as ", e.new_nick});
   }
   std::string operator()(const topic_event& e) const {
-    if (e.topic.empty()) return one_line({"* ", e.nick, " cleared the topic of #", e.room});
-    return one_line({"* ", e.nick, " set the topic of #", e.room, " to: ", e.topic});
+    if (e.topic.empty()) return one_line({"* ", e.nick, " cleared the topic of [", e.room, "]"});
+    return one_line({"* ", e.nick, " set the topic of [", e.room, "] to: ", e.topic});
   }
   std::string operator()(const rooms_reply& e) const {
     if (e.rooms->empty()) return one_line({"* No rooms."});
@@ -361,15 +361,15 @@ struct human_encoder {
     for (const room_info& r : *e.rooms) {
       const std::string members = count_of(r.members, "member", "members");
       if (r.topic.empty()) {
-        out.line({"*   #", r.name, " (", members, ")"});
+        out.line({"*   [", r.name, "] (", members, ")"});
       } else {
-        out.line({"*   #", r.name, " (", members, ") ", r.topic});
+        out.line({"*   [", r.name, "] (", members, ") ", r.topic});
       }
     }
     return out.take();
   }
   std::string operator()(const who_reply& e) const {
-    return one_line({"* Members of #", e.room, " (", std::to_string(e.members->size()),
+    return one_line({"* Members of [", e.room, "] (", std::to_string(e.members->size()),
                      "): ", join_names(*e.members)});
   }
   std::string operator()(const pong_reply& e) const {
