@@ -153,7 +153,9 @@ asio::awaitable<void> server::sweep_loop() {
 }
 
 asio::awaitable<void> server::signal_loop() {
-  for (;;) {
+  // shutdown() may finish everything from inside this loop, when no wait is pending to
+  // cancel: check before waiting again.
+  while (!idle_) {
     asio::error_code ec;
     const int signo = co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
@@ -186,6 +188,7 @@ void server::shutdown() {
 void server::stop_when_idle() {
   // With the acceptor closed and no sessions or rooms left, these are the last waits:
   // once cancelled, io_context::run returns by itself.
+  idle_ = true;
   sweep_timer_.cancel();
   asio::error_code ignored;
   signals_.cancel(ignored);

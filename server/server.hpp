@@ -98,6 +98,7 @@ class server {
 
   bool shutting_down_ = false;
   bool forced_exit_ = false;
+  bool idle_ = false;  // shut down and nothing left: the loops end
   clock::time_point shutdown_deadline_{};
 
   log_throttle accept_log_;
