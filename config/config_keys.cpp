@@ -24,7 +24,7 @@
 // | log.pattern                   | spdlog pattern | any non-empty text                        |
 // | limits.max_line_bytes         | 4096           | 64 .. 1MiB (64 fits any command)          |
 // | limits.max_connections        | 10000          | 1 .. 1000000 (beyond any fd limit)        |
-// | limits.max_connections_per_ip | 64             | 1 .. max_connections                      |
+// | limits.max_connections_per_ip | 64             | 1 .. 1000000 (above max_connections: no effect) |
 // | limits.register_timeout       | 60s            | 1s .. 1h                                  |
 // | limits.idle_timeout           | 600s           | 0 (off) or 1s .. 7d                       |
 // | limits.rate                   | 10             | > 0 .. 1000000 msg/s, fractions allowed   |
@@ -280,16 +280,10 @@ std::optional<std::string> listeners_differ(const config& cfg) {
 
 std::vector<key_relation> make_relations() {
   using L = limits_config;
-  using R = rooms_config;
   return {
-      bounded_by("limits.max_connections_per_ip",
-                 field{&config::limits, &L::max_connections_per_ip}, "limits.max_connections",
-                 field{&config::limits, &L::max_connections}, count_kind),
       bounded_by("limits.max_outbound_bytes", field{&config::limits, &L::max_outbound_bytes},
                  "limits.max_line_bytes", field{&config::limits, &L::max_line_bytes}, size_kind,
                  /*at_least=*/true),
-      bounded_by("rooms.history_replay", field{&config::rooms, &R::history_replay},
-                 "rooms.history", field{&config::rooms, &R::history}, count_kind),
       key_relation{"listen.metrics", "listen.chat", listeners_differ},
   };
 }
