@@ -1,0 +1,72 @@
+// The real chatd binary, run on 127.0.0.1 with an ephemeral port for one test.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace chatd::integration {
+
+// Starts `chatd --config FILE --listen 127.0.0.1:0 --metrics-listen "" EXTRA...`, where FILE is a
+// temporary file holding exactly `config_yaml` ("{}" when it is blank). stdout and stderr go to
+// a pipe that a thread copies into log(). The constructor returns once the server has logged
+// "chat listening on 127.0.0.1:PORT" and throws std::runtime_error (with the log so far) if that
+// does not happen within 10 s or the process exits first.
+//
+// Only the process this object started is ever signalled. The destructor sends SIGKILL to it if it
+// is still running, reaps it, and removes the config file.
+class server_process {
+ public:
+  explicit server_process(std::string config_yaml = {}, std::vector<std::string> extra_args = {});
+  ~server_process();
+
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  pid_t pid() const noexcept { return pid_; }
+
+  // Everything the server wrote to stdout and stderr so far.
+  std::string log() const;
+
+  // True once log() contains `needle`; false if the timeout passes or the output ends first.
+  bool wait_for_log(std::string_view needle,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+
+  // Sends `sig` to the server process; does nothing once it has been reaped.
+  void signal(int sig);
+
+  // Waits for the process to end. Returns its exit code (128 + signal number if a signal killed
+  // it), or nullopt if it is still running when the timeout passes.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+ private:
+  void spawn(const std::vector<std::string>& extra_args);
+  void await_port();
+  void read_output();        // body of reader_
+  bool try_reap() noexcept;  // true once the process has been reaped
+  void cleanup() noexcept;   // kill if running, reap, join the reader, remove the config file
+
+  std::string config_path_;
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  int output_fd_ = -1;
+  std::thread reader_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable log_changed_;
+  std::string log_;            // guarded by mutex_
+  bool output_ended_ = false;  // guarded by mutex_
+
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace chatd::integration
