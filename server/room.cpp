@@ -79,10 +79,16 @@ void room::fan_out(publish_request& request) {
   const protocol::event message = protocol::msg_event{
       name_, request.from, request.text, seq, request.ts, request.action, false};
   encoded_event lines(message);
+  std::size_t delivered = 0;
   for (session* member : members) {
-    if (member != sender) member->deliver(lines.get(member->format()));
+    if (member == sender) continue;
+    member->deliver(lines.get(member->format()));
+    ++delivered;
   }
-  server_.on_fanned_out(request.arrived);
+  auto& m = server_.metrics();
+  m.messages_delivered.inc(static_cast<double>(delivered));
+  m.fanout_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - request.arrived).count());
 }
 
 void room::remember(const publish_request& request, std::uint64_t seq) {

@@ -10,6 +10,8 @@
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "metrics/process_metrics.hpp"
+#include "metrics/text_exposition.hpp"
 #include "protocol/format.hpp"
 #include "protocol/names.hpp"
 #include "server/encoded_event.hpp"
@@ -31,9 +33,12 @@ constexpr std::chrono::milliseconds accept_backoff{100};
 server::server(asio::io_context& io, config cfg)
     : io_(io),
       cfg_(std::move(cfg)),
+      metrics_(registry_),
       acceptor_(io),
       sweep_timer_(io),
-      signals_(io, SIGINT, SIGTERM) {}
+      signals_(io, SIGINT, SIGTERM) {
+  register_live_metrics();
+}
 
 server::~server() = default;
 
@@ -45,6 +50,7 @@ void server::start() {
   acceptor_.bind(endpoint);
   acceptor_.listen(asio::socket_base::max_listen_connections);
   spdlog::info("chat listening on {}", endpoint_text(acceptor_.local_endpoint()));
+  if (cfg_.listen.metrics_enabled) start_metrics_listener();
 
   spawn_accept_loop();
   spawn_logged(io_.get_executor(), sweep_loop(), "sweep");
@@ -60,6 +66,36 @@ void server::spawn_accept_loop() {
 
 asio::ip::tcp::endpoint server::chat_endpoint() const { return acceptor_.local_endpoint(); }
 
+asio::ip::tcp::endpoint server::metrics_endpoint() const { return http_->local_endpoint(); }
+
+void server::start_metrics_listener() {
+  http_ = std::make_unique<http_endpoint>(
+      io_, cfg_.listen.metrics.host, cfg_.listen.metrics.port, http_limits{},
+      [this] { return metrics::render_text(registry_); },
+      [this] { return !shutting_down_; });
+  http_->start();
+}
+
+void server::register_live_metrics() {
+  // Figures the server already holds are read at scrape time: nothing on the hot path.
+  registry_.add_callback_gauge("chatd_connections_active", "Chat connections open now.")
+      .add({}, [this] { return static_cast<double>(sessions_.size()); });
+  registry_.add_callback_gauge("chatd_rooms_active", "Rooms that exist now.")
+      .add({}, [this] { return static_cast<double>(rooms_.size()); });
+  registry_
+      .add_callback_gauge("chatd_outbound_queued_bytes",
+                          "Bytes queued for clients and not yet written, over all connections.")
+      .add({}, [this] {
+        double total = 0;
+        for (const auto& [id, s] : sessions_) total += static_cast<double>(s->queued_bytes());
+        return total;
+      });
+  registry_.add_gauge("chatd_build_info", "Always 1; the version is in the label.", {"version"})
+      .add({{"version", CHATD_VERSION}})
+      .set(1);
+  metrics::add_process_metrics(registry_);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Loops
 
@@ -72,6 +108,7 @@ asio::awaitable<void> server::accept_loop() {
     if (ec) {
       // Out of file descriptors (EMFILE/ENFILE) and the like: the pending connection stays in
       // the backlog, so retrying at once would spin. Wait, then try again.
+      metrics_.accept_errors.inc();
       if (accept_log_.allow(clock::now())) {
         spdlog::warn("accept failed: {}; retrying every {} ms ({} more failures not logged)",
                      ec.message(), accept_backoff.count(), accept_log_.suppressed());
@@ -92,17 +129,20 @@ void server::begin_session(asio::ip::tcp::socket socket) {
   const std::string peer = endpoint_text(remote);
   const auto& limits = cfg_.limits;
   if (sessions_.size() >= limits.max_connections) {
+    metrics_.rejected(reject_reason::server_full).inc();
     return reject(std::move(socket), peer, "server-full",
                   protocol::bye_event{"server-full"});
   }
   std::string ip = remote.address().to_string();
   std::size_t& from_ip = connections_per_ip_[ip];
   if (from_ip >= limits.max_connections_per_ip) {
+    metrics_.rejected(reject_reason::too_many_connections).inc();
     return reject(std::move(socket), peer, "too-many-connections",
                   protocol::error_event{protocol::error_code::too_many_connections,
                                         "too many connections from " + ip});
   }
   ++from_ip;
+  metrics_.connections_accepted.inc();
   const std::uint64_t id = next_session_id_++;
   auto s = std::make_shared<session>(*this, std::move(socket), id, peer, std::move(ip));
   sessions_.emplace(id, s.get());
@@ -129,11 +169,16 @@ void server::reject(asio::ip::tcp::socket socket, const std::string& peer,
 asio::awaitable<void> server::sweep_loop() {
   for (;;) {
     sweep_timer_.expires_after(sweep_period);
+    const auto due = sweep_timer_.expiry();
     asio::error_code ignored;
     co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     if (shutting_down_ && sessions_.empty()) break;
 
     const auto now = clock::now();
+    if (!ignored) {
+      // How late the timer ran is how long everything else kept the loop busy.
+      metrics_.event_loop_lag.observe(std::chrono::duration<double>(now - due).count());
+    }
     // on_tick never removes a session synchronously (it only cuts sockets), so iterating
     // the map directly is safe.
     for (auto& [id, s] : sessions_) s->on_tick(now);
@@ -190,6 +235,7 @@ void server::stop_when_idle() {
   // once cancelled, io_context::run returns by itself.
   idle_ = true;
   sweep_timer_.cancel();
+  if (http_) http_->stop();
   asio::error_code ignored;
   signals_.cancel(ignored);
 }
@@ -269,7 +315,5 @@ void server::notify_room(room& r, const protocol::event& ev, const session* exce
   for (session* member : r.members)
     if (member != except) member->deliver(lines.get(member->format()));
 }
-
-void server::on_fanned_out(clock::time_point /*arrived*/) {}
 
 }  // namespace chatd

@@ -19,7 +19,10 @@
 
 #include "config/config.hpp"
 #include "protocol/events.hpp"
+#include "metrics/registry.hpp"
+#include "server/http_endpoint.hpp"
 #include "server/log_throttle.hpp"
+#include "server/server_metrics.hpp"
 
 namespace chatd {
 
@@ -35,8 +38,8 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Binds the listener and starts accepting, the sweep and the signal handler.
-  // Throws std::system_error if the address cannot be bound.
+  // Binds the chat listener (and the metrics listener unless disabled) and starts accepting,
+  // the sweep and the signal handler. Throws std::system_error if an address cannot be bound.
   void start();
   // Phased shutdown: stop accepting, say bye to everyone, let them flush within
   // limits.shutdown_grace, then cut whoever is left. io_context::run returns once all is done.
@@ -44,6 +47,9 @@ class server {
 
   asio::ip::tcp::endpoint chat_endpoint() const;
   const config& cfg() const noexcept { return cfg_; }
+  server_metrics& metrics() noexcept { return metrics_; }
+  // The metrics listener's address; only when it is enabled and started.
+  asio::ip::tcp::endpoint metrics_endpoint() const;
   bool shutting_down() const noexcept { return shutting_down_; }
   // True if the sweep had to force the last connections closed (for the exit path).
   bool forced_exit() const noexcept { return forced_exit_; }
@@ -71,8 +77,6 @@ class server {
   // connections hold no read buffer of their own.
   std::array<char, 64 * 1024>& read_buffer() noexcept { return read_buffer_; }
 
-  void on_fanned_out(clock::time_point arrived);
-
  private:
   void spawn_accept_loop();
   asio::awaitable<void> accept_loop();
@@ -82,9 +86,14 @@ class server {
   void reject(asio::ip::tcp::socket socket, const std::string& peer, std::string_view reason,
               const protocol::event& line);
   void stop_when_idle();
+  void register_live_metrics();
+  void start_metrics_listener();
 
   asio::io_context& io_;
   config cfg_;
+  metrics::registry registry_;
+  server_metrics metrics_;
+  std::unique_ptr<http_endpoint> http_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer sweep_timer_;
   asio::signal_set signals_;

@@ -66,6 +66,7 @@ void session::start() {
   const std::string name = "conn " + std::to_string(id_);
   // A failure in either coroutine is logged and ends only this connection.
   auto cut = [self = shared_from_this()] {
+    self->server_.metrics().session_failures.inc();
     self->close(disconnect_reason::error);
     self->force_close();
   };
@@ -81,6 +82,7 @@ void session::deliver(const line_ptr& line) {
   if (queued_bytes_ + line->size() > server_.cfg().limits.max_outbound_bytes) {
     slow_ = true;
     queued_bytes_ -= out_.clear();
+    server_.metrics().slow_consumers.inc();
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
       self->close(disconnect_reason::slow_consumer);
     });
@@ -136,7 +138,7 @@ asio::awaitable<void> session::writer([[maybe_unused]] std::shared_ptr<session> 
     for (const line_ptr& line : batch) buffers.push_back(asio::buffer(*line));
     auto [ec, written] = co_await asio::async_write(
         socket_, buffers, asio::experimental::as_tuple(asio::use_awaitable));
-    (void)written;
+    server_.metrics().bytes_sent.inc(static_cast<double>(written));
     queued_bytes_ -= bytes;
     batch.clear();
     if (ec) {
@@ -180,6 +182,7 @@ asio::awaitable<void> session::reader([[maybe_unused]] std::shared_ptr<session> 
         end = disconnect_reason::reset;
         break;
       }
+      server_.metrics().bytes_received.inc(static_cast<double>(n));
       if (closing_) continue;  // draining until the peer closes; input no longer counts
       last_input_ = clock::now();
 
@@ -197,25 +200,25 @@ asio::awaitable<void> session::reader([[maybe_unused]] std::shared_ptr<session> 
           if (closing_) break;
           input = inbox_;
         }
-        if (too_long) {
-          send_error(error_code::line_too_long,
-                     "line longer than " + std::to_string(splitter_.max_line_bytes()) +
-                         " bytes; discarded");
-          continue;
-        }
-        auto parsed = protocol::parse_command(line);
-        if (auto* error = std::get_if<protocol::parse_error>(&parsed)) {
-          send_error(error->code, error->message);
-          continue;
-        }
-        const auto& cmd = std::get<protocol::command>(parsed);
-        if (needs_to_wait_before(cmd)) {
+        auto parsed = too_long ? protocol::parse_result{protocol::parse_error{
+                                     error_code::line_too_long,
+                                     "line longer than " +
+                                         std::to_string(splitter_.max_line_bytes()) +
+                                         " bytes; discarded"}}
+                               : protocol::parse_command(line);
+        const auto* cmd = std::get_if<protocol::command>(&parsed);
+        // Replies, errors included, keep the order of the lines that caused them.
+        if (cmd == nullptr ? pending_publishes_ > 0 : needs_to_wait_before(*cmd)) {
           inbox_.assign(input);
           co_await wait_for_publishes();
           if (closing_) break;
           input = inbox_;
         }
-        handle_line(cmd);
+        if (cmd == nullptr) {
+          handle_parse_error(std::get<protocol::parse_error>(parsed), line);
+          continue;
+        }
+        handle_line(*cmd);
         if (closing_) break;
       }
       inbox_.clear();
@@ -223,6 +226,7 @@ asio::awaitable<void> session::reader([[maybe_unused]] std::shared_ptr<session> 
     }
   } catch (const std::exception& e) {
     spdlog::error("conn {} peer={} session failed: {}", id_, peer_, e.what());
+    server_.metrics().session_failures.inc();
     end = disconnect_reason::error;
   }
   close(end);
@@ -254,6 +258,7 @@ asio::awaitable<void> session::wait_for_publishes() {
 }
 
 asio::awaitable<void> session::wait_for_token() {
+  server_.metrics().flood_delays.inc();
   for (;;) {
     const auto now = clock::now();
     if (closing_ || bucket_.try_take(now)) break;
@@ -278,6 +283,7 @@ void session::close(disconnect_reason reason, std::string_view detail) {
   if (closing_) return;
   closing_ = true;
   reason_ = reason;
+  server_.metrics().disconnects(reason).inc();
   const std::string why = detail.empty() ? std::string(to_string(reason)) : std::string(detail);
   spdlog::info("conn {} closed peer={} nick={} reason={}", id_, peer_,
                nick_.empty() ? "-" : nick_, to_string(reason));

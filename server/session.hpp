@@ -79,6 +79,7 @@ class session : public std::enable_shared_from_this<session> {
 
   // Command handling; each runs without waiting.
   void handle_line(const protocol::command& cmd);
+  void handle_parse_error(const protocol::parse_error& error, std::string_view line);
   void handle_nick(const std::string& name);
   void handle_join(const std::string& name, bool automatic);
   void handle_part(const std::string& name);

@@ -46,10 +46,29 @@ std::vector<std::string> member_nicks(const room& r) {
 
 
 void session::send_error(error_code code, std::string_view message) {
+  server_.metrics().errors(code).inc();
   send(protocol::error_event{code, message});
 }
 
+// Before registration only these work; "/join" with no argument is still not-registered.
+static bool allowed_before_registration(std::string_view line) {
+  const auto end = line.find_first_of(" \t");
+  const std::string name = protocol::fold_case(line.substr(0, end));
+  return name == "/nick" || name == "/format" || name == "/help" || name == "/ping" ||
+         name == "/quit";
+}
+
+void session::handle_parse_error(const protocol::parse_error& error, std::string_view line) {
+  if (!registered() && error.code == error_code::bad_argument &&
+      !allowed_before_registration(line)) {
+    return send_error(error_code::not_registered, "pick a nickname first: /nick NAME");
+  }
+  send_error(error.code, error.message);
+}
+
 void session::handle_line(const protocol::command& cmd) {
+  const bool nick_line = !registered() && cmd.kind == command_kind::text;
+  server_.metrics().commands(nick_line ? command_kind::nick : cmd.kind).inc();
   if (!registered()) {
     switch (cmd.kind) {
       case command_kind::text:
@@ -78,7 +97,7 @@ void session::handle_line(const protocol::command& cmd) {
       if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + cmd.arg);
       room* target = joined_room(*canonical);
       if (target == nullptr)
-        return send_error(error_code::not_in_room, "you are not in #" + *canonical);
+        return send_error(error_code::not_in_room, "you are not in " + *canonical);
       return handle_publish(target, cmd.text, false);
     }
     case command_kind::nick: return handle_nick(cmd.arg);
@@ -177,7 +196,7 @@ void session::handle_part(const std::string& name) {
     if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
     target = joined_room(*canonical);
     if (target == nullptr)
-      return send_error(error_code::not_in_room, "you are not in #" + *canonical);
+      return send_error(error_code::not_in_room, "you are not in " + *canonical);
   }
   if (target == nullptr) return send_error(error_code::not_in_room, "you are in no room");
 
@@ -188,6 +207,7 @@ void session::handle_part(const std::string& name) {
 }
 
 void session::handle_publish(room* target, const std::string& text, bool action) {
+  server_.metrics().messages_received.inc();
   ++pending_publishes_;
   pending_room_ = target;
   target->publish(publish_request{id_, nick_, text, action, now_ms(), clock::now()});
@@ -197,6 +217,7 @@ void session::handle_msg(const std::string& to, const std::string& text) {
   session* target = server_.find_nick(to);
   if (target == nullptr) return send_error(error_code::no_such_nick, "no one is called " + to);
   target->send(protocol::pm_event{nick_, target->nick(), text, now_ms()});
+  server_.metrics().private_messages.inc();
   send(protocol::ok_msg_event{target->nick()});
 }
 
@@ -220,7 +241,7 @@ void session::handle_who(const std::string& name) {
     const auto canonical = protocol::normalize_room(name);
     if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
     target = server_.find_room(*canonical);
-    if (target == nullptr) return send_error(error_code::no_such_room, "no room #" + *canonical);
+    if (target == nullptr) return send_error(error_code::no_such_room, "no room " + *canonical);
   }
   if (target == nullptr) return send_error(error_code::not_in_room, "you are in no room");
   const auto nicks = member_nicks(*target);

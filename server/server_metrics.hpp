@@ -1,0 +1,65 @@
+// The server's metrics: every series is created once here, and the hot paths hold plain
+// references (an add on a double, no look-up, no lock: everything runs on the loop thread).
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "metrics/counter.hpp"
+#include "metrics/gauge.hpp"
+#include "metrics/histogram.hpp"
+#include "metrics/registry.hpp"
+#include "protocol/command.hpp"
+#include "protocol/error_code.hpp"
+#include "server/disconnect_reason.hpp"
+
+namespace chatd {
+
+// Why a connection was turned away at accept.
+enum class reject_reason { server_full, too_many_connections };
+
+class server_metrics {
+ public:
+  // Registers every family in `reg` (see docs/metrics.md). Series with labels are all created
+  // up front, so a scrape shows zeros rather than missing series.
+  explicit server_metrics(metrics::registry& reg);
+
+  metrics::counter& connections_accepted;
+  metrics::counter& accept_errors;
+  metrics::counter& messages_received;
+  metrics::counter& messages_delivered;
+  metrics::counter& private_messages;
+  metrics::counter& bytes_received;
+  metrics::counter& bytes_sent;
+  metrics::counter& slow_consumers;
+  metrics::counter& flood_delays;
+  metrics::counter& session_failures;
+  metrics::histogram& event_loop_lag;
+  metrics::histogram& fanout_seconds;
+
+  metrics::counter& rejected(reject_reason reason) {
+    return *rejected_[static_cast<std::size_t>(reason)];
+  }
+  metrics::counter& disconnects(disconnect_reason reason) {
+    return *disconnects_[static_cast<std::size_t>(reason)];
+  }
+  metrics::counter& commands(protocol::command_kind kind) {
+    return *commands_[static_cast<std::size_t>(kind)];
+  }
+  metrics::counter& errors(protocol::error_code code) {
+    return *errors_[static_cast<std::size_t>(code)];
+  }
+  metrics::counter& config_reloads(bool ok) { return *reloads_[ok ? 0 : 1]; }
+
+ private:
+  std::array<metrics::counter*, 2> rejected_{};
+  std::array<metrics::counter*, std::size(all_disconnect_reasons)> disconnects_{};
+  std::array<metrics::counter*, 14> commands_{};
+  std::array<metrics::counter*, std::size(protocol::all_error_codes)> errors_{};
+  std::array<metrics::counter*, 2> reloads_{};  // ok, failed
+};
+
+// The label value for a command: its name, with "text" for a plain chat line.
+std::string_view command_label(protocol::command_kind kind) noexcept;
+
+}  // namespace chatd
