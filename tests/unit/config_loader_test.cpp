@@ -488,8 +488,8 @@ TEST(ConfigValidate, AppliesTheFileRangesToConfigsBuiltInCode) {
            {"bad level", [](config& c) { c.log.level = "loud"; },
             "log.level: expected one of trace, debug, info, warn, error, critical, off, got "
             "'loud'"},
-           {"replay over history", [](config& c) { c.rooms.history_replay = 51; },
-            "rooms.history_replay: expected at most rooms.history (50), got '51'"},
+           {"outbound below a line", [](config& c) { c.limits.max_outbound_bytes = 4096; c.limits.max_line_bytes = 8192; },
+            "limits.max_outbound_bytes: expected at least limits.max_line_bytes (8KiB), got '4KiB'"},
            {"hostname", [](config& c) { c.listen.chat.host = "localhost"; },
             "listen.chat: expected a numeric IP address (chatd does not resolve host names), e.g. "
             "127.0.0.1:7000, got 'localhost:7000'"},
