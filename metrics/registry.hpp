@@ -3,6 +3,7 @@
 // registry. Single-threaded by design (the loop's thread): no locks anywhere.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>

@@ -93,7 +93,9 @@ asio::awaitable<void> http_connection::serve() {
       spdlog::debug("metrics conn {} bad request: {}", id_, parser.error());
       std::string reply = serialize(http_text_response(400, "bad request\n"), false, false);
       const bool sent = co_await send(std::move(reply));
-      if (sent) co_await close_gracefully();
+      if (sent) {
+        co_await close_gracefully();
+      }
       co_return;
     }
 
@@ -124,12 +126,15 @@ http_response http_connection::respond_to(const http_request& request) {
 asio::awaitable<void> http_connection::answer_busy() {
   std::string reply = serialize(http_text_response(503, "too many connections\n"), false, false);
   const bool sent = co_await send(std::move(reply));
-  if (sent) co_await close_gracefully();
+  if (sent) {
+    co_await close_gracefully();
+  }
 }
 
 // Writes all of `bytes` within read_timeout; false if the connection is gone.
-// Callers await it in a statement of its own, never inside an `if` condition: g++ 12 compiled
-// `if (co_await send(serialize(...)))` into a coroutine that hit an illegal instruction on resume.
+// Callers await it into a local, never inside an `if` condition: g++ 12.2 miscompiles an `if`
+// whose condition awaits an expression holding temporaries, e.g.
+// `if (co_await send(serialize(http_text_response(...), ...)))`; the coroutine crashed on resume.
 asio::awaitable<bool> http_connection::send(std::string bytes) {
   set_deadline(clock::now() + shared_->limits.read_timeout);
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes), as_tuple_awaitable);
