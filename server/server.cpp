@@ -310,6 +310,14 @@ void server::notify_peers(session& subject, const protocol::event& ev) {
   }
 }
 
+void server::log_offence(std::uint64_t id, const std::string& peer, std::string_view what) {
+  log_throttle& throttle = offence_logs_[std::string(what)];
+  if (throttle.allow(clock::now())) {
+    spdlog::warn("conn {} peer={} limit hit: {} ({} more not logged)", id, peer, what,
+                 throttle.suppressed());
+  }
+}
+
 void server::notify_room(room& r, const protocol::event& ev, const session* except) {
   encoded_event lines(ev);
   for (session* member : r.members)

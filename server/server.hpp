@@ -73,6 +73,10 @@ class server {
   // Sends `ev` to every member of `r` but `except`.
   void notify_room(room& r, const protocol::event& ev, const session* except);
 
+  // Logs that a client hit a limit: at most one line per second for each kind of offence over
+  // all clients (the rest are counted in the metrics and summed up in the next line).
+  void log_offence(std::uint64_t id, const std::string& peer, std::string_view what);
+
   // A loop-wide read buffer: readers read into it and process synchronously, so idle
   // connections hold no read buffer of their own.
   std::array<char, 64 * 1024>& read_buffer() noexcept { return read_buffer_; }
@@ -112,6 +116,7 @@ class server {
 
   log_throttle accept_log_;
   log_throttle reject_log_;
+  std::unordered_map<std::string, log_throttle> offence_logs_;  // by kind of offence
 
   std::array<char, 64 * 1024> read_buffer_{};
 };

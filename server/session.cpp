@@ -259,6 +259,7 @@ asio::awaitable<void> session::wait_for_publishes() {
 
 asio::awaitable<void> session::wait_for_token() {
   server_.metrics().flood_delays.inc();
+  server_.log_offence(id_, peer_, "flood-delayed");
   for (;;) {
     const auto now = clock::now();
     if (closing_ || bucket_.try_take(now)) break;

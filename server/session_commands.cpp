@@ -47,6 +47,15 @@ std::vector<std::string> member_nicks(const room& r) {
 
 void session::send_error(error_code code, std::string_view message) {
   server_.metrics().errors(code).inc();
+  switch (code) {
+    case error_code::line_too_long:
+    case error_code::too_many_rooms:
+    case error_code::server_rooms_full:
+      server_.log_offence(id_, peer_, protocol::to_string(code));
+      break;
+    default:
+      break;  // ordinary mistakes: counted, not logged
+  }
   send(protocol::error_event{code, message});
 }
 
