@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <limits>
+#include <optional>
 
 #include "metrics/proc_files.hpp"
 #include "metrics/registry.hpp"
@@ -64,13 +66,27 @@ double read_cpu_seconds() {
   return static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks_per_second();
 }
 
+// The boot time from the clocks, for when /proc/stat is hidden (systemd's ProcSubset=pid):
+// the wall clock now minus the time since boot, including suspend, as btime counts it.
+std::optional<double> boot_time_from_clocks() {
+  timespec realtime{};
+  timespec since_boot{};
+  if (clock_gettime(CLOCK_REALTIME, &realtime) != 0 ||
+      clock_gettime(CLOCK_BOOTTIME, &since_boot) != 0)
+    return std::nullopt;
+  return static_cast<double>(realtime.tv_sec - since_boot.tv_sec) +
+         static_cast<double>(realtime.tv_nsec - since_boot.tv_nsec) / 1e9;
+}
+
 double read_start_time_seconds() {
   const auto stat = read_stat();
+  if (!stat) return unknown;
   const auto system_stat = read_proc_file("/proc/stat");
-  const auto boot = system_stat ? parse_boot_time(*system_stat) : std::nullopt;
-  if (!stat || !boot) return unknown;
-  return static_cast<double>(*boot) +
-         static_cast<double>(stat->starttime_ticks) / ticks_per_second();
+  auto boot = system_stat ? parse_boot_time(*system_stat) : std::nullopt;
+  std::optional<double> boot_seconds =
+      boot ? std::optional<double>(static_cast<double>(*boot)) : boot_time_from_clocks();
+  if (!boot_seconds) return unknown;
+  return *boot_seconds + static_cast<double>(stat->starttime_ticks) / ticks_per_second();
 }
 
 void add_process_metrics(registry& reg) {

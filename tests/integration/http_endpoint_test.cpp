@@ -28,6 +28,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "integration/http_client.hpp"
 #include "metrics/registry.hpp"
 #include "metrics/text_exposition.hpp"
 
@@ -39,135 +40,8 @@ using steady = std::chrono::steady_clock;
 
 constexpr auto wait_limit = 5s;
 
-struct http_reply {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // names in lower case
-  std::string body;
-
-  std::string header(const std::string& name) const {
-    const auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// A blocking HTTP client on a raw socket. Every wait has a deadline; nothing sleeps.
-class raw_client {
- public:
-  explicit raw_client(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-      const int err = errno;
-      ::close(fd_);
-      throw std::system_error(err, std::generic_category(), "connect");
-    }
-  }
-  ~raw_client() { close(); }
-  raw_client(const raw_client&) = delete;
-  raw_client& operator=(const raw_client&) = delete;
-
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
-  // False if the server has already gone (reset).
-  bool send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n < 0) return false;
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
-  // One response framed by its Content-Length; nullopt on timeout or close before it is whole.
-  std::optional<http_reply> read_reply(std::chrono::milliseconds timeout = 5000ms) {
-    const auto deadline = steady::now() + timeout;
-    std::size_t head_end;
-    while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos)
-      if (!fill(deadline)) return std::nullopt;
-    http_reply reply;
-    std::istringstream head(buffer_.substr(0, head_end));
-    std::string line;
-    std::getline(head, line);
-    if (line.rfind("HTTP/1.1 ", 0) != 0) throw std::runtime_error("bad status line: " + line);
-    reply.status = std::stoi(line.substr(9, 3));
-    while (std::getline(head, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      const auto colon = line.find(": ");
-      if (colon == std::string::npos) throw std::runtime_error("bad header: " + line);
-      reply.headers[lower(line.substr(0, colon))] = line.substr(colon + 2);
-    }
-    buffer_.erase(0, head_end + 4);
-    body_length_ = std::stoul(reply.header("content-length"));  // throws if it is missing
-    return reply;
-  }
-
-  // The body of the reply just read (HEAD replies have none: pass 0).
-  std::optional<std::string> read_body(std::chrono::milliseconds timeout = 5000ms) {
-    const auto deadline = steady::now() + timeout;
-    while (buffer_.size() < body_length_)
-      if (!fill(deadline)) return std::nullopt;
-    std::string body = buffer_.substr(0, body_length_);
-    buffer_.erase(0, body_length_);
-    return body;
-  }
-
-  std::optional<http_reply> request(std::string_view bytes) {
-    if (!send(bytes)) return std::nullopt;
-    auto reply = read_reply();
-    if (!reply) return std::nullopt;
-    auto body = read_body();
-    if (!body) return std::nullopt;
-    reply->body = std::move(*body);
-    return reply;
-  }
-
-  // True once the server has closed the connection (EOF or reset) within `timeout`; bytes that
-  // arrive first are kept in the buffer.
-  bool wait_closed(std::chrono::milliseconds timeout = 5000ms) {
-    const auto deadline = steady::now() + timeout;
-    while (fill(deadline)) {
-    }
-    return closed_;
-  }
-
-  const std::string& unread() const noexcept { return buffer_; }
-
- private:
-  // Reads what is available before `deadline`; false on timeout or close.
-  bool fill(steady::time_point deadline) {
-    if (closed_) return false;
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char chunk[8192];
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) {
-      closed_ = true;
-      return false;
-    }
-    buffer_.append(chunk, static_cast<std::size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  std::string buffer_;
-  std::size_t body_length_ = 0;
-  bool closed_ = false;
-};
+using integration::http_reply;
+using integration::raw_client;
 
 // An endpoint on 127.0.0.1 port 0 with a small registry behind /metrics, its io_context run by a
 // thread of its own.

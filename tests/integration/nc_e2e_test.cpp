@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "integration/chat_helpers.hpp"
+#include "integration/child_process.hpp"
 
 extern char** environ;
 
@@ -21,18 +22,6 @@ using namespace chatd::integration;
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-// The first executable `name` on PATH, or "".
-std::string find_on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
 
 struct shell_result {
   std::string output;    // stdout and stderr

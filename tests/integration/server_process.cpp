@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -27,12 +28,8 @@ std::string errno_text(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
 
-// Creates the config file and returns its path.
-std::string write_config(const std::string& yaml) {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string path = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/chatd-it-XXXXXX.yaml";
-  int fd = ::mkstemps(path.data(), 5);
-  if (fd < 0) throw std::runtime_error(errno_text("mkstemps"));
+// Writes `yaml` to the open file `fd` (closing it); `path` is removed on failure.
+void write_config_to(int fd, const std::string& path, const std::string& yaml) {
   // A blank file would be a YAML null rather than a mapping; "{}" is the empty mapping.
   const bool blank = yaml.find_first_not_of(" \t\r\n") == std::string::npos;
   const std::string text = blank ? std::string("{}\n") : yaml;
@@ -49,6 +46,15 @@ std::string write_config(const std::string& yaml) {
     written += static_cast<std::size_t>(n);
   }
   ::close(fd);
+}
+
+// Creates the config file and returns its path.
+std::string write_config(const std::string& yaml) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string path = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/chatd-it-XXXXXX.yaml";
+  int fd = ::mkstemps(path.data(), 5);
+  if (fd < 0) throw std::runtime_error(errno_text("mkstemps"));
+  write_config_to(fd, path, yaml);
   return path;
 }
 
@@ -60,11 +66,12 @@ int decode_status(int status) {
 
 }  // namespace
 
-server_process::server_process(std::string config_yaml, std::vector<std::string> extra_args) {
+server_process::server_process(std::string config_yaml, std::vector<std::string> extra_args,
+                               launch_options options) {
   config_path_ = write_config(config_yaml);
   try {
-    spawn(extra_args);
-    await_port();
+    spawn(extra_args, options);
+    if (options.wait_for_listening) await_port();
   } catch (...) {
     cleanup();
     throw;
@@ -73,11 +80,33 @@ server_process::server_process(std::string config_yaml, std::vector<std::string>
 
 server_process::~server_process() { cleanup(); }
 
-void server_process::spawn(const std::vector<std::string>& extra_args) {
-  std::vector<std::string> args = {CHATD_BINARY,  "--config",         config_path_,
-                                   "--listen",    "127.0.0.1:0",      "--metrics-listen",
-                                   ""};
+void server_process::rewrite_config(const std::string& config_yaml) {
+  const int fd = ::open(config_path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(errno_text("open config"));
+  write_config_to(fd, config_path_, config_yaml);
+}
+
+void server_process::spawn(const std::vector<std::string>& extra_args,
+                           const launch_options& options) {
+  std::vector<std::string> args = options.wrapper;
+  for (std::string arg : {std::string(CHATD_BINARY), std::string("--config"), config_path_}) {
+    args.push_back(std::move(arg));
+  }
+  if (options.listen_flags) {
+    // A flag the caller gives in extra_args replaces the default (CLI11 takes each flag once).
+    const auto given = [&extra_args](const char* flag) {
+      return std::find(extra_args.begin(), extra_args.end(), flag) != extra_args.end();
+    };
+    if (!given("--listen")) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+    if (!given("--metrics-listen")) args.insert(args.end(), {"--metrics-listen", ""});
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+  env_storage.insert(env_storage.end(), options.env.begin(), options.env.end());
+  std::vector<char*> envp;
+  for (auto& entry : env_storage) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -107,7 +136,7 @@ void server_process::spawn(const std::vector<std::string>& extra_args) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   pid_t child = -1;
-  int rc = ::posix_spawn(&child, argv[0], &actions, &attr, argv.data(), environ);
+  int rc = ::posix_spawnp(&child, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(fds[1]);
