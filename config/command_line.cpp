@@ -26,7 +26,9 @@ constexpr const char* footer =
     "Examples:\n"
     "  chatd                                   run on the defaults (chat on 0.0.0.0:7000)\n"
     "  chatd --config /etc/chatd/chatd.yaml --check-config\n"
-    "                                          check a config file and exit";
+    "                                          check a config file and exit\n"
+    "  chatd --config /etc/chatd/chatd.yaml --health-check\n"
+    "                                          exit 0 if the server it configures is serving";
 
 // A flag that overrides one config key.
 struct flag_override {
@@ -88,10 +90,16 @@ std::optional<command_line> parse_command_line(int argc, const char* const* argv
                             ->type_name("FILE");
   app.add_flag("--check-config", cli.check_config,
                "Validate the configuration (defaults, file and flags), report, and exit");
+  app.add_flag("--health-check", cli.health_check,
+               "Ask the running chatd's GET /healthz (on listen.metrics) and exit 0 if it is "
+               "serving, 1 if not (for container health checks)");
   std::array<std::string, overrides.size()> values;
   for (std::size_t i = 0; i < overrides.size(); ++i) {
+    // As with most Unix tools, a flag given twice takes its last value, so wrappers can
+    // append overrides.
     app.add_option(overrides[i].flag, values[i], overrides[i].help)
-        ->type_name(overrides[i].type_name);
+        ->type_name(overrides[i].type_name)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   }
   app.set_version_flag("--version", "chatd " CHATD_VERSION, "Print the version and exit");
 

@@ -11,6 +11,7 @@ namespace chatd {
 struct command_line {
   std::optional<std::string> config_path;     // --config FILE
   bool check_config = false;                  // --check-config: validate, print a line, exit
+  bool health_check = false;                  // --health-check: ask /healthz, exit 0 if serving
   std::optional<std::string> listen;          // --listen ADDR       (listen.chat)
   std::optional<std::string> metrics_listen;  // --metrics-listen ADDR ("" disables)
   std::optional<std::string> log_level;       // --log-level LEVEL

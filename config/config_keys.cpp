@@ -137,7 +137,11 @@ config_key rate_key(std::string name, field<limits_config, double> at, double hi
 config_key choice_key(std::string name, field<log_config, std::string> at,
                       std::initializer_list<std::string_view> choices) {
   std::string expected = "expected one of";
-  for (std::string_view choice : choices) expected += " " + std::string(choice) + ",";
+  for (std::string_view choice : choices) {
+    expected += ' ';
+    expected += choice;
+    expected += ',';
+  }
   expected.pop_back();
   std::vector<std::string_view> allowed(choices);
   return config_key{

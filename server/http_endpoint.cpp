@@ -13,6 +13,7 @@
 
 #include "server/endpoint_text.hpp"
 #include "server/http_connection.hpp"
+#include "server/listen_fds.hpp"
 
 namespace chatd {
 
@@ -79,6 +80,13 @@ void http_endpoint::start() {
   acceptor.bind(endpoint);
   acceptor.listen(asio::socket_base::max_listen_connections);
   spdlog::info("metrics listening on {}", endpoint_text(acceptor.local_endpoint()));
+  asio::co_spawn(io_, accept_loop(shared_), asio::detached);
+}
+
+void http_endpoint::start_on(int fd) {
+  adopt_listener(shared_->acceptor, fd);
+  spdlog::info("metrics listening on {} (socket from the service manager)",
+               endpoint_text(shared_->acceptor.local_endpoint()));
   asio::co_spawn(io_, accept_loop(shared_), asio::detached);
 }
 

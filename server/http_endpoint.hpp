@@ -32,6 +32,8 @@ class http_endpoint {
   // Binds host:port (port 0 = an ephemeral port), logs "metrics listening on HOST:PORT" and
   // starts accepting. Throws std::system_error if the address is invalid or cannot be bound.
   void start();
+  // Serves the listening socket `fd` handed over by the service manager instead of binding.
+  void start_on(int fd);
   // The bound address (with the real port). Only after start().
   asio::ip::tcp::endpoint local_endpoint() const;
   // Closes the listener and every open connection. Idempotent. Once the connections' coroutines

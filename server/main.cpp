@@ -8,8 +8,18 @@
 
 #include "config/command_line.hpp"
 #include "config/config_loader.hpp"
+#include "server/fd_limit.hpp"
+#include "server/health_check.hpp"
+#include "server/listen_fds.hpp"
 #include "server/logging.hpp"
 #include "server/server.hpp"
+
+namespace {
+
+// Long enough for a loaded server to answer, short enough for a container HEALTHCHECK.
+constexpr std::chrono::seconds health_check_timeout{3};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   int exit_code = 0;
@@ -28,14 +38,32 @@ int main(int argc, char** argv) {
                 cli->config_path ? cli->config_path->c_str() : "(built-in defaults)");
     return 0;
   }
+  if (cli->health_check) {
+    const auto result = chatd::check_health(cfg.listen, health_check_timeout);
+    std::printf("chatd: %s: %s\n", result.healthy ? "healthy" : "unhealthy",
+                result.detail.c_str());
+    return result.healthy ? 0 : 1;
+  }
 
   chatd::setup_logging(cfg.log);
   spdlog::info("chatd {} starting", CHATD_VERSION);
+
+  // Every connection is a file descriptor: take all the process may have, and refuse to
+  // promise more connections than that.
+  const auto fds = chatd::raise_fd_limit();
+  spdlog::info("file descriptor limit {} (was {}, hard limit {})", fds.soft, fds.before,
+               fds.hard);
+  if (auto problem = chatd::fd_limit_problem(cfg.limits.max_connections, fds.soft)) {
+    spdlog::critical("cannot start: {}", *problem);
+    return 1;
+  }
+
   try {
     asio::io_context io(1);
     chatd::server srv(io, cfg);
+    srv.set_reload_source([&cli] { return chatd::resolve_config(*cli); });
     try {
-      srv.start();
+      srv.start(chatd::take_listen_fds());
     } catch (const std::system_error& e) {
       spdlog::critical("cannot listen on {}: {}", cfg.listen.chat.to_string(), e.what());
       return 1;

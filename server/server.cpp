@@ -1,6 +1,8 @@
 #include "server/server.hpp"
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <csignal>
 #include <utility>
 
@@ -14,7 +16,11 @@
 #include "metrics/text_exposition.hpp"
 #include "protocol/format.hpp"
 #include "protocol/names.hpp"
+#include "config/config_diff.hpp"
+#include "config/config_loader.hpp"
 #include "server/encoded_event.hpp"
+#include "server/fd_limit.hpp"
+#include "server/logging.hpp"
 #include "server/endpoint_text.hpp"
 #include "server/room.hpp"
 #include "server/session.hpp"
@@ -34,27 +40,46 @@ server::server(asio::io_context& io, config cfg)
     : io_(io),
       cfg_(std::move(cfg)),
       metrics_(registry_),
+      notifier_(io,
+                [this] {
+                  return service_notifier::figures{sessions_.size(), rooms_.size(),
+                                                   metrics_.messages_received.value()};
+                }),
       acceptor_(io),
       sweep_timer_(io),
-      signals_(io, SIGINT, SIGTERM) {
+      signals_(io, SIGINT, SIGTERM, SIGHUP) {
   register_live_metrics();
 }
 
 server::~server() = default;
 
-void server::start() {
-  const auto& listen = cfg_.listen.chat;
-  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(listen.host), listen.port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  spdlog::info("chat listening on {}", endpoint_text(acceptor_.local_endpoint()));
-  if (cfg_.listen.metrics_enabled) start_metrics_listener();
+void server::start(const inherited_listeners& inherited) {
+  for (const auto& problem : inherited.problems) spdlog::warn("socket activation: {}", problem);
+  if (inherited.chat) {
+    adopt_listener(acceptor_, *inherited.chat);
+    spdlog::info("chat listening on {} (socket from the service manager)",
+                 endpoint_text(acceptor_.local_endpoint()));
+  } else {
+    const auto& listen = cfg_.listen.chat;
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(listen.host), listen.port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    spdlog::info("chat listening on {}", endpoint_text(acceptor_.local_endpoint()));
+  }
+  if (cfg_.listen.metrics_enabled) {
+    start_metrics_listener(inherited.metrics);
+  } else if (inherited.metrics) {
+    spdlog::warn("socket activation: a metrics socket was passed but listen.metrics is off; "
+                 "closing it");
+    ::close(*inherited.metrics);
+  }
 
   spawn_accept_loop();
   spawn_logged(io_.get_executor(), sweep_loop(), "sweep");
   spawn_logged(io_.get_executor(), signal_loop(), "signal handler");
+  notifier_.ready();
 }
 
 void server::spawn_accept_loop() {
@@ -68,12 +93,16 @@ asio::ip::tcp::endpoint server::chat_endpoint() const { return acceptor_.local_e
 
 asio::ip::tcp::endpoint server::metrics_endpoint() const { return http_->local_endpoint(); }
 
-void server::start_metrics_listener() {
+void server::start_metrics_listener(std::optional<int> inherited_fd) {
   http_ = std::make_unique<http_endpoint>(
       io_, cfg_.listen.metrics.host, cfg_.listen.metrics.port, http_limits{},
       [this] { return metrics::render_text(registry_); },
       [this] { return !shutting_down_; });
-  http_->start();
+  if (inherited_fd) {
+    http_->start_on(*inherited_fd);
+  } else {
+    http_->start();
+  }
 }
 
 void server::register_live_metrics() {
@@ -204,7 +233,9 @@ asio::awaitable<void> server::signal_loop() {
     asio::error_code ec;
     const int signo = co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
-    if (!shutting_down_) {
+    if (signo == SIGHUP) {
+      if (!shutting_down_) reload();
+    } else if (!shutting_down_) {
       spdlog::info("signal {} received; shutting down", signo);
       shutdown();
     } else {
@@ -218,6 +249,7 @@ void server::shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   shutdown_deadline_ = clock::now() + cfg_.limits.shutdown_grace;
+  notifier_.stopping(fmt::format("shutting down: {} connections flushing", sessions_.size()));
   spdlog::info("stopped accepting; {} connections get up to {} ms to flush", sessions_.size(),
                cfg_.limits.shutdown_grace.count());
   asio::error_code ignored;
@@ -235,9 +267,69 @@ void server::stop_when_idle() {
   // once cancelled, io_context::run returns by itself.
   idle_ = true;
   sweep_timer_.cancel();
+  notifier_.stop();
   if (http_) http_->stop();
   asio::error_code ignored;
   signals_.cancel(ignored);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reload
+
+void server::reload() {
+  if (!reload_source_) return;
+  notifier_.reloading();
+  spdlog::info("SIGHUP received; reloading the configuration");
+  try {
+    config next = reload_source_();
+    // The descriptor budget is checked here too: a reload must not promise more connections
+    // than the process can hold.
+    if (auto problem = fd_limit_problem(next.limits.max_connections, raise_fd_limit().soft))
+      throw config_error(*problem);
+    apply_config(std::move(next));
+    metrics_.config_reloads(true).inc();
+  } catch (const config_error& e) {
+    metrics_.config_reloads(false).inc();
+    spdlog::error("config reload failed, keeping the current configuration: {}", e.what());
+  }
+  notifier_.reloaded(fmt::format("{} connections, {} rooms (configuration reloaded)",
+                                 sessions_.size(), rooms_.size()));
+}
+
+void server::apply_config(config next) {
+  std::vector<config_change> changes = diff_config(cfg_, next);
+  std::vector<config_change> applied;
+  for (auto& change : changes) {
+    if (is_listener_key(change.key)) {
+      spdlog::warn("config reload: {} changed from {} to {} but listeners are bound once; "
+                   "restart chatd to move it",
+                   change.key, change.old_value.empty() ? "off" : change.old_value,
+                   change.new_value.empty() ? "off" : change.new_value);
+    } else {
+      applied.push_back(std::move(change));
+    }
+  }
+  next.listen = cfg_.listen;
+  const bool log_changed = next.log.level != cfg_.log.level ||
+                           next.log.pattern != cfg_.log.pattern ||
+                           next.log.format != cfg_.log.format;
+  const bool history_changed = next.rooms.history != cfg_.rooms.history;
+  cfg_ = std::move(next);
+
+  for (auto& [id, s] : sessions_) s->apply_limits(cfg_.limits);
+  if (history_changed) {
+    for (auto& [name, r] : rooms_) r->set_history_capacity(cfg_.rooms.history);
+  }
+  // Said under whichever of the old and new levels shows info lines, so that quieting the
+  // log and making it louder are both recorded.
+  const auto say_what_changed = [&] {
+    spdlog::info("configuration reloaded: {}",
+                 applied.empty() ? std::string("nothing changed") : describe_changes(applied));
+  };
+  const bool said = spdlog::default_logger()->should_log(spdlog::level::info);
+  if (said) say_what_changed();
+  if (log_changed) setup_logging(cfg_.log);
+  if (!said) say_what_changed();
 }
 
 // ---------------------------------------------------------------------------------------------

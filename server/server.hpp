@@ -5,7 +5,9 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,8 +23,10 @@
 #include "protocol/events.hpp"
 #include "metrics/registry.hpp"
 #include "server/http_endpoint.hpp"
+#include "server/listen_fds.hpp"
 #include "server/log_throttle.hpp"
 #include "server/server_metrics.hpp"
+#include "server/service_notifier.hpp"
 
 namespace chatd {
 
@@ -38,9 +42,16 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Binds the chat listener (and the metrics listener unless disabled) and starts accepting,
-  // the sweep and the signal handler. Throws std::system_error if an address cannot be bound.
-  void start();
+  // Binds the chat listener (and the metrics listener unless disabled), or serves the sockets
+  // the service manager passed, and starts accepting, the sweep and the signal handler; then
+  // tells systemd it is ready. Throws std::system_error if an address cannot be bound.
+  void start(const inherited_listeners& inherited = {});
+  // Where SIGHUP re-reads the configuration from (the file and flags chatd was started with).
+  // It throws config_error for an invalid configuration.
+  void set_reload_source(std::function<config()> source) { reload_source_ = std::move(source); }
+  // Re-reads the configuration: if valid, the log settings and every limit apply at once to new
+  // and existing connections; if not, the current one stays. Either way it is logged and counted.
+  void reload();
   // Phased shutdown: stop accepting, say bye to everyone, let them flush within
   // limits.shutdown_grace, then cut whoever is left. io_context::run returns once all is done.
   void shutdown();
@@ -91,13 +102,16 @@ class server {
               const protocol::event& line);
   void stop_when_idle();
   void register_live_metrics();
-  void start_metrics_listener();
+  void start_metrics_listener(std::optional<int> inherited_fd);
+  void apply_config(config next);
 
   asio::io_context& io_;
   config cfg_;
   metrics::registry registry_;
   server_metrics metrics_;
   std::unique_ptr<http_endpoint> http_;
+  service_notifier notifier_;
+  std::function<config()> reload_source_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer sweep_timer_;
   asio::signal_set signals_;

@@ -328,6 +328,11 @@ void session::finish_if_done() {
   }
 }
 
+void session::apply_limits(const limits_config& limits) {
+  splitter_.set_max_line_bytes(limits.max_line_bytes);
+  bucket_.reconfigure(limits.rate, static_cast<double>(limits.burst));
+}
+
 void session::on_tick(clock::time_point now) {
   if (closing_) {
     if (now >= deadline_) force_close();

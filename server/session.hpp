@@ -12,6 +12,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "config/config.hpp"
 #include "protocol/command.hpp"
 #include "protocol/events.hpp"
 #include "protocol/line_splitter.hpp"
@@ -55,6 +56,9 @@ class session : public std::enable_shared_from_this<session> {
   void force_close();
   // Called by the server's periodic sweep.
   void on_tick(clock::time_point now);
+  // A config reload changed the limits: the line bound and flood control follow at once (the
+  // other limits are read from the config where they are checked).
+  void apply_limits(const limits_config& limits);
 
   std::uint64_t id() const noexcept { return id_; }
   const std::string& peer() const noexcept { return peer_; }

@@ -1,0 +1,361 @@
+// chatd as a service: sd_notify messages caught on a test-owned NOTIFY_SOCKET, listeners passed by
+// the real systemd-socket-activate, SIGHUP reload, the file-descriptor budget and --health-check.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/chat_helpers.hpp"
+#include "integration/http_client.hpp"
+#include "integration/metrics_helpers.hpp"
+#include "integration/server_process.hpp"
+#include "integration/test_client.hpp"
+
+namespace chatd::integration {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A datagram socket standing in for systemd's notification socket.
+class notify_socket {
+ public:
+  notify_socket() {
+    char dir_template[] = "/tmp/chatd-notify-XXXXXX";
+    if (::mkdtemp(dir_template) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir_ = dir_template;
+    path_ = dir_ + "/notify";
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    path_.copy(address.sun_path, sizeof address.sun_path - 1);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+      throw std::runtime_error("cannot bind " + path_);
+  }
+  ~notify_socket() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+    ::rmdir(dir_.c_str());
+  }
+  notify_socket(const notify_socket&) = delete;
+  notify_socket& operator=(const notify_socket&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // The next datagram, or nullopt after `timeout`.
+  std::optional<std::string> receive(std::chrono::milliseconds timeout) {
+    timeval tv{static_cast<time_t>(timeout.count() / 1000),
+               static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buffer[4096];
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (n < 0) return std::nullopt;
+    return std::string(buffer, static_cast<std::size_t>(n));
+  }
+
+  // Reads datagrams until one contains `needle` (returned) or `timeout` passes (throws). Every
+  // datagram read on the way is appended to `seen`.
+  std::string wait_for(const std::string& needle, std::chrono::milliseconds timeout,
+                       std::vector<std::string>& seen) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      auto message = receive(std::max(left, 1ms));
+      if (!message) continue;
+      seen.push_back(*message);
+      if (message->find(needle) != std::string::npos) return *message;
+    }
+    std::string all;
+    for (const auto& m : seen) all += "[" + m + "] ";
+    throw std::runtime_error("no notification with '" + needle + "'; got: " + all);
+  }
+
+ private:
+  std::string dir_;
+  std::string path_;
+  int fd_ = -1;
+};
+
+std::size_t count_of(const std::vector<std::string>& messages, const std::string& needle) {
+  std::size_t n = 0;
+  for (const auto& m : messages) n += m.find(needle) != std::string::npos;
+  return n;
+}
+
+// A loopback port that was free a moment ago (for listeners created by another program).
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+struct command_result {
+  int exit_code;
+  std::string output;
+};
+
+// Runs a shell command line, capturing stdout and stderr.
+command_result run_command(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed");
+  std::string output;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::string line_of(std::size_t bytes) { return std::string(bytes, 'x'); }
+
+// ---------------------------------------------------------------------------------------------
+// sd_notify
+
+TEST(ServiceNotify, ReadyStatusWatchdogReloadingAndStopping) {
+  notify_socket notify;
+  launch_options options;
+  options.env = {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=200000"};
+  server_process server({}, {}, options);
+  std::vector<std::string> seen;
+
+  const std::string ready = notify.wait_for("READY=1", 5s, seen);
+  EXPECT_NE(ready.find("STATUS=0 connections, 0 rooms, 0 messages/s"), std::string::npos)
+      << ready;
+  EXPECT_TRUE(server.wait_for_log("watchdog ping every 100 ms"));
+
+  // Pings come from the loop every half interval: a handful within a second.
+  const auto since = seen.size();
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < until) {
+    if (auto message = notify.receive(100ms)) seen.push_back(*message);
+  }
+  const std::vector<std::string> last_second(seen.begin() + static_cast<long>(since), seen.end());
+  EXPECT_GE(count_of(last_second, "WATCHDOG=1"), 5u);
+
+  // STATUS follows the live figures.
+  test_client alice = json_client(server, "alice");
+  const std::string status = notify.wait_for("STATUS=1 connections, 1 rooms", 8s, seen);
+  EXPECT_EQ(status.find("READY=1"), std::string::npos);
+
+  server.signal(SIGHUP);
+  const std::string reloading = notify.wait_for("RELOADING=1", 5s, seen);
+  EXPECT_NE(reloading.find("MONOTONIC_USEC="), std::string::npos) << reloading;
+  notify.wait_for("READY=1", 5s, seen);
+
+  server.signal(SIGTERM);
+  const std::string stopping = notify.wait_for("STOPPING=1", 5s, seen);
+  EXPECT_NE(stopping.find("STATUS=shutting down: 1 connections flushing"), std::string::npos)
+      << stopping;
+  EXPECT_EQ(server.wait_exit(10s), 0);
+}
+
+TEST(ServiceNotify, WithoutNotifySocketNothingIsSentAndNoWatchdogRuns) {
+  // WATCHDOG_USEC alone (no NOTIFY_SOCKET) must not start pings or fail the start.
+  launch_options options;
+  options.env = {"WATCHDOG_USEC=200000"};
+  server_process server({}, {}, options);
+  test_client alice = json_client(server, "alice");
+  EXPECT_EQ(server.log().find("told systemd"), std::string::npos) << server.log();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Socket activation
+
+TEST(SocketActivation, ServesTheListenersPassedBySystemdSocketActivate) {
+  const std::uint16_t chat = free_port();
+  const std::uint16_t metrics = free_port();
+  // systemd-socket-activate binds both, then starts chatd on the first connection with
+  // LISTEN_FDS=2 and LISTEN_FDNAMES=chat:metrics.
+  launch_options options;
+  options.wrapper = {"systemd-socket-activate", "-l", "127.0.0.1:" + std::to_string(chat), "-l",
+                     "127.0.0.1:" + std::to_string(metrics), "--fdname=chat:metrics"};
+  options.wait_for_listening = false;
+  server_process server({}, metrics_listen_args(), options);
+
+  test_client alice;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      alice.connect(chat);
+      break;
+    } catch (const std::exception&) {
+      if (attempt == 100) throw;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  alice.register_json("alice");
+  ASSERT_TRUE(server.wait_for_log("chat listening on 127.0.0.1:" + std::to_string(chat) +
+                                  " (socket from the service manager)"))
+      << server.log();
+  ASSERT_TRUE(server.wait_for_log("metrics listening on 127.0.0.1:" + std::to_string(metrics) +
+                                  " (socket from the service manager)"))
+      << server.log();
+
+  EXPECT_EQ(http_get(metrics, "/healthz").status, 200);
+  EXPECT_EQ(scrape(metrics).value("chatd_connections_active"), 1);
+  test_client bob(chat, "bob");
+  bob.register_json("bob");
+  alice.sync_json();  // bob's join
+  alice.send_line("hello from an activated socket");
+  alice.expect_ok("say");
+  const auto msg = bob.expect_json("msg");
+  EXPECT_EQ(msg["text"], "hello from an activated socket");
+}
+
+// ---------------------------------------------------------------------------------------------
+// SIGHUP reload
+
+TEST(ConfigReload, AValidFileAppliesLiveToExistingAndNewConnections) {
+  server_process server("limits:\n  max_line_bytes: 4096\n", metrics_listen_args());
+  test_client alice = json_client(server, "alice");
+  alice.send_line(line_of(200));
+  alice.expect_ok("say");
+
+  server.rewrite_config("limits:\n  max_line_bytes: 100\n  rate: 50\nlog:\n  level: warn\n");
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("configuration reloaded: ")) << server.log();
+  const std::string log = server.log();
+  EXPECT_NE(log.find("configuration reloaded: log.level 'info' -> 'warn', "
+                     "limits.max_line_bytes '4KiB' -> '100', limits.rate '10' -> '50'"),
+            std::string::npos)
+      << log;
+
+  // The existing connection has the new bound at once, and so does a new one.
+  alice.send_line(line_of(200));
+  alice.expect_error("line-too-long");
+  test_client bob = json_client(server, "bob");
+  bob.send_line(line_of(200));
+  bob.expect_error("line-too-long");
+  bob.send_line(line_of(90));
+  bob.expect_ok("say");
+
+  // The new level applies too: info lines ("conn N open") are gone.
+  EXPECT_EQ(server.log().find("nick=bob"), std::string::npos) << server.log();
+
+  const auto scraped = scrape(metrics_port(server));
+  EXPECT_EQ(scraped.value("chatd_config_reloads_total", {{"result", "ok"}}), 1);
+  EXPECT_EQ(scraped.value("chatd_config_reloads_total", {{"result", "failed"}}), 0);
+}
+
+TEST(ConfigReload, AnInvalidFileKeepsTheCurrentConfigurationAndIsCounted) {
+  server_process server("limits:\n  max_line_bytes: 100\n", metrics_listen_args());
+  test_client alice = json_client(server, "alice");
+
+  server.rewrite_config("limits:\n  max_line_bytes: 10\n");  // below the 64-byte minimum
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("config reload failed, keeping the current configuration: "))
+      << server.log();
+  EXPECT_NE(server.log().find(server.config_path() + ":2: limits.max_line_bytes: expected"),
+            std::string::npos)
+      << server.log();
+
+  server.rewrite_config("limits: [unclosed\n");
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("SIGHUP received", 5s));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (scrape(metrics_port(server)).value("chatd_config_reloads_total", {{"result", "failed"}}) <
+             2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+
+  // Still the old bound: 90 bytes pass, 200 do not.
+  alice.send_line(line_of(90));
+  alice.expect_ok("say");
+  alice.send_line(line_of(200));
+  alice.expect_error("line-too-long");
+  const auto scraped = scrape(metrics_port(server));
+  EXPECT_EQ(scraped.value("chatd_config_reloads_total", {{"result", "failed"}}), 2);
+  EXPECT_EQ(scraped.value("chatd_config_reloads_total", {{"result", "ok"}}), 0);
+}
+
+TEST(ConfigReload, ListenerChangesAreLoggedAndNotApplied) {
+  const std::string listen = "listen:\n  chat: 127.0.0.1:0\n  metrics: \"\"\n";
+  launch_options options;
+  options.listen_flags = false;
+  server_process server(listen, {}, options);
+  server.rewrite_config("listen:\n  chat: 127.0.0.1:7\n  metrics: \"\"\nrooms:\n  history: 5\n");
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("configuration reloaded: rooms.history '50' -> '5'"))
+      << server.log();
+  EXPECT_NE(server.log().find("listen.chat changed from 127.0.0.1:0 to 127.0.0.1:7 but listeners "
+                              "are bound once; restart chatd to move it"),
+            std::string::npos)
+      << server.log();
+  // Still serving on the original port.
+  test_client alice = json_client(server, "alice");
+}
+
+// ---------------------------------------------------------------------------------------------
+// File descriptors
+
+TEST(FdLimit, RaisesTheSoftLimitToTheHardLimit) {
+  launch_options options;
+  options.wrapper = {"prlimit", "--nofile=1024:4096"};
+  server_process server("limits:\n  max_connections: 2000\n", {}, options);
+  EXPECT_TRUE(server.wait_for_log("file descriptor limit 4096 (was 1024, hard limit 4096)"))
+      << server.log();
+  std::ifstream limits("/proc/" + std::to_string(server.pid()) + "/limits");
+  std::stringstream text;
+  text << limits.rdbuf();
+  EXPECT_NE(text.str().find("Max open files            4096                 4096"),
+            std::string::npos)
+      << text.str();
+}
+
+TEST(FdLimit, RefusesAMaxConnectionsItCannotHonour) {
+  launch_options options;
+  options.wrapper = {"prlimit", "--nofile=256:256"};
+  options.wait_for_listening = false;
+  server_process server("limits:\n  max_connections: 1000\n", {}, options);
+  EXPECT_EQ(server.wait_exit(10s), 1);
+  EXPECT_NE(server.log().find("cannot start: limits.max_connections 1000 needs 1064 file "
+                              "descriptors (64 more for listeners and housekeeping) but the "
+                              "limit is 256"),
+            std::string::npos)
+      << server.log();
+  EXPECT_EQ(server.log().find("chat listening"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --health-check
+
+TEST(HealthCheck, ExitsZeroWhileServingAndOneWhenNothingAnswers) {
+  server_process server({}, metrics_listen_args());
+  const std::string port = std::to_string(metrics_port(server));
+  const auto healthy = run_command(std::string(CHATD_BINARY) +
+                                   " --metrics-listen 127.0.0.1:" + port + " --health-check");
+  EXPECT_EQ(healthy.exit_code, 0) << healthy.output;
+  EXPECT_EQ(healthy.output, "chatd: healthy: 200 OK from 127.0.0.1:" + port + "\n");
+
+  const std::string closed = std::to_string(free_port());
+  const auto down = run_command(std::string(CHATD_BINARY) + " --metrics-listen 127.0.0.1:" +
+                                closed + " --health-check");
+  EXPECT_EQ(down.exit_code, 1) << down.output;
+  EXPECT_NE(down.output.find("chatd: unhealthy: 127.0.0.1:" + closed), std::string::npos)
+      << down.output;
+
+  const auto off = run_command(std::string(CHATD_BINARY) + " --metrics-listen '' --health-check");
+  EXPECT_EQ(off.exit_code, 1);
+  EXPECT_EQ(off.output, "chatd: unhealthy: listen.metrics is off, so there is no /healthz to ask\n");
+}
+
+}  // namespace
+}  // namespace chatd::integration
