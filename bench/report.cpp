@@ -1,0 +1,216 @@
+#include "report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "protocol.hpp"
+
+namespace chatbench {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+double us(std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+double round2(double v) { return static_cast<double>(static_cast<long long>(v * 100 + (v >= 0 ? 0.5 : -0.5))) / 100; }
+
+json latency_json(const latency_summary& l) {
+  return json{{"count", l.count},          {"min_us", round2(us(l.min_ns))},
+              {"p50_us", round2(us(l.p50_ns))}, {"p99_us", round2(us(l.p99_ns))},
+              {"p999_us", round2(us(l.p999_ns))}, {"max_us", round2(us(l.max_ns))},
+              {"mean_us", round2(l.mean_ns / 1000.0)}};
+}
+
+json usage_json(const cpu_usage& u, double saturation) {
+  json j{{"wall_s", round2(u.wall_s)},
+         {"cpu_s", round2(u.cpu_s)},
+         {"cpu_share", round2(u.share)},
+         {"saturated", u.saturated},
+         {"saturation_threshold", saturation}};
+  if (u.wait_share) j["cpu_wait_share"] = round2(*u.wait_share);
+  if (u.server_share) j["server_cpu_share"] = round2(*u.server_share);
+  if (u.server_wait_share) j["server_cpu_wait_share"] = round2(*u.server_wait_share);
+  return j;
+}
+
+template <class T>
+json opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json common(const options& o, const char* mode) {
+  json j{{"tool", "chatbench"}, {"mode", mode}, {"target", target_name(o.server)},
+         {"host", o.host},      {"port", o.port}};
+  if (!o.label.empty()) j["label"] = o.label;
+  return j;
+}
+
+void print_json(const json& j) {
+  std::cout << j.dump() << std::endl;
+}
+
+const char* warn_line = "generator may be the bottleneck";
+// Waiting for a CPU this share of the time means other work on the machine took the cores.
+constexpr double busy_wait = 0.10;
+const char* busy_line = "the machine is busy: processes waited for a CPU, figures are low";
+
+std::string rate_text(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", rate);
+  return buf;
+}
+
+}  // namespace
+
+void report_load(const options& o, const load_result& r) {
+  json j = common(o, "load");
+  j["ok"] = r.ok;
+  if (!r.ok) j["error"] = r.error;
+  j["rooms"] = o.rooms;
+  j["subscribers_per_room"] = o.subscribers;
+  j["publishers_per_room"] = o.publishers;
+  j["connections"] = r.connections;
+  j["size"] = o.size;
+  j["rate_per_publisher"] = o.rate;
+  j["window"] = o.window;
+  j["ack"] = ack_method(o.server);
+  j["setup_s"] = round2(r.setup_s);
+  j["warmup_s"] = o.warmup;
+  j["measured_s"] = round2(r.measured_s);
+  j["deliveries_per_s"] = std::llround(r.deliveries_per_s);
+  j["published_per_s"] = std::llround(r.published_per_s);
+  // Deliveries per second of server CPU time: the throughput one fully available core would give,
+  // steadier than deliveries/s when the server had to wait for its core.
+  if (r.usage.server_share && *r.usage.server_share > 0)
+    j["deliveries_per_server_cpu_s"] = std::llround(r.deliveries_per_s / *r.usage.server_share);
+  j["delivered"] = r.delivered;
+  j["published"] = r.published;
+  j["latency"] = latency_json(r.latency);
+  j["total_sent"] = r.total_sent;
+  j["total_acked"] = r.total_acked;
+  j["total_delivered"] = r.total_delivered;
+  j["expected_deliveries"] = r.expected_deliveries;
+  j["lost"] = r.lost;
+  j["publisher_deliveries"] = r.publisher_deliveries;
+  j["seq_source"] = o.server == target::chatd ? "room seq" : "payload seq";
+  j["gaps"] = r.gaps;
+  j["reorders"] = r.reorders;
+  j["payload_gaps"] = r.payload_gaps;
+  j["payload_reorders"] = r.payload_reorders;
+  j["foreign"] = r.foreign;
+  j["errors"] = r.errors;
+  j["subscriber_reads"] = r.subscriber_reads;
+  j["deliveries_per_read"] =
+      r.subscriber_reads ? round2(static_cast<double>(r.total_delivered) / r.subscriber_reads) : 0.0;
+  j["generator"] = usage_json(r.usage, o.saturation);
+  if (r.usage.saturated) {
+    j["warning"] = warn_line;
+  } else if (r.usage.server_wait_share.value_or(0) >= busy_wait ||
+             r.usage.wait_share.value_or(0) >= busy_wait) {
+    j["warning"] = busy_line;
+  }
+  j["server_rss_kib"] = opt(r.server_rss_kib);
+  // chatd's flood control delays lines instead of refusing them, so it shows only as a rate.
+  const std::size_t pubs = o.rooms * o.publishers;
+  const bool flood_limited = o.server == target::chatd && o.rate == 0 && pubs > 0 && r.ok &&
+                             r.measured_s > 0 && r.published_per_s / pubs <= 25;
+  if (flood_limited) j["flood_control_suspected"] = true;
+  print_json(j);
+
+  std::fprintf(stderr,
+               "chatbench %s: %zu rooms x (%zu subscribers + %zu publishers), %zu-byte text, %s\n",
+               target_name(o.server), o.rooms, o.subscribers, o.publishers, o.size,
+               o.rate > 0 ? (rate_text(o.rate) + " msg/s per publisher").c_str()
+                          : ("unlimited, window " + std::to_string(o.window)).c_str());
+  if (!r.ok) std::fprintf(stderr, "  FAILED: %s\n", r.error.c_str());
+  std::fprintf(stderr, "  deliveries/s %.0f   published/s %.0f   (%.2f s measured, setup %.2f s)\n",
+               r.deliveries_per_s, r.published_per_s, r.measured_s, r.setup_s);
+  if (r.usage.server_share && *r.usage.server_share > 0)
+    std::fprintf(stderr, "  deliveries per server CPU-second %.0f\n",
+                 r.deliveries_per_s / *r.usage.server_share);
+  std::fprintf(stderr, "  latency us: p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (%llu samples)\n",
+               us(r.latency.p50_ns), us(r.latency.p99_ns), us(r.latency.p999_ns),
+               us(r.latency.max_ns), static_cast<unsigned long long>(r.latency.count));
+  std::fprintf(stderr, "  order: gaps %llu reorders %llu (%s), lost %llu of %llu, errors %llu\n",
+               static_cast<unsigned long long>(r.gaps), static_cast<unsigned long long>(r.reorders),
+               o.server == target::chatd ? "room seq" : "payload seq",
+               static_cast<unsigned long long>(r.lost),
+               static_cast<unsigned long long>(r.expected_deliveries),
+               static_cast<unsigned long long>(r.errors));
+  std::fprintf(stderr, "  generator CPU %.2f s over %.2f s wall = %.0f%% of one core",
+               r.usage.cpu_s, r.usage.wall_s, r.usage.share * 100);
+  if (r.usage.server_share) std::fprintf(stderr, "; server %.0f%%", *r.usage.server_share * 100);
+  std::fprintf(stderr, "\n");
+  if (r.usage.wait_share || r.usage.server_wait_share) {
+    std::fprintf(stderr, "  waiting for a CPU (runnable, not running): generator %.0f%%, server %.0f%% of wall time\n",
+                 r.usage.wait_share.value_or(0) * 100, r.usage.server_wait_share.value_or(0) * 100);
+  }
+  if (r.usage.server_wait_share.value_or(0) >= busy_wait || r.usage.wait_share.value_or(0) >= busy_wait)
+    std::fprintf(stderr, "  WARNING: %s\n", busy_line);
+  if (r.usage.saturated)
+    std::fprintf(stderr, "  WARNING: %s (CPU >= %.0f%% of one core)\n", warn_line,
+                 o.saturation * 100);
+  if (flood_limited)
+    std::fprintf(stderr,
+                 "  WARNING: about %.0f publishes/s per publisher: chatd's flood control (limits.rate,\n"
+                 "  limits.burst) is probably pacing them; raise both in the server's config\n",
+                 r.published_per_s / pubs);
+}
+
+void report_idle(const options& o, const idle_result& r) {
+  json j = common(o, o.verify_fanout ? "capacity" : "idle");
+  j["ok"] = r.ok;
+  if (!r.ok) j["error"] = r.error;
+  j["connections"] = r.connections;
+  j["ready"] = r.ready;
+  j["rooms"] = o.rooms;
+  j["setup_s"] = round2(r.setup_s);
+  j["held_s"] = round2(r.held_s);
+  j["nofile_limit"] = r.nofile_limit;
+  j["server_rss_before_kib"] = opt(r.rss_before_kib);
+  j["server_rss_ready_kib"] = opt(r.rss_ready_kib);
+  j["server_rss_end_kib"] = opt(r.rss_end_kib);
+  j["bytes_per_connection"] =
+      r.bytes_per_connection ? json(round2(*r.bytes_per_connection)) : json(nullptr);
+  j["bytes_per_connection_end"] =
+      r.bytes_per_connection_end ? json(round2(*r.bytes_per_connection_end)) : json(nullptr);
+  if (r.fanout_checked) {
+    j["fanout"] = json{{"expected", r.fanout_expected},
+                       {"delivered", r.fanout_delivered},
+                       {"all", r.fanout_delivered == r.fanout_expected},
+                       {"latency", latency_json(r.fanout_latency)}};
+  }
+  j["generator_setup"] = usage_json(r.setup_usage, o.saturation);
+  print_json(j);
+
+  std::fprintf(stderr, "chatbench %s %s: %zu connections over %zu rooms\n", target_name(o.server),
+               o.verify_fanout ? "capacity" : "idle", r.connections, o.rooms);
+  if (!r.ok) std::fprintf(stderr, "  FAILED: %s\n", r.error.c_str());
+  std::fprintf(stderr, "  ready %zu of %zu in %.2f s, held %.1f s (fd limit %llu)\n", r.ready,
+               r.connections, r.setup_s, r.held_s, static_cast<unsigned long long>(r.nofile_limit));
+  if (r.rss_before_kib && r.rss_ready_kib) {
+    std::fprintf(stderr, "  server RSS %llu KiB -> %llu KiB", static_cast<unsigned long long>(*r.rss_before_kib),
+                 static_cast<unsigned long long>(*r.rss_ready_kib));
+    if (r.bytes_per_connection)
+      std::fprintf(stderr, " = %.0f bytes (%.2f KiB) per connection", *r.bytes_per_connection,
+                   *r.bytes_per_connection / 1024);
+    std::fprintf(stderr, "\n");
+  }
+  if (r.rss_end_kib && r.bytes_per_connection_end) {
+    std::fprintf(stderr, "  after the hold: server RSS %llu KiB = %.0f bytes (%.2f KiB) per connection\n",
+                 static_cast<unsigned long long>(*r.rss_end_kib), *r.bytes_per_connection_end,
+                 *r.bytes_per_connection_end / 1024);
+  }
+  if (r.fanout_checked) {
+    std::fprintf(stderr, "  fan-out: %llu of %llu received it (%s), last after %.1f ms\n",
+                 static_cast<unsigned long long>(r.fanout_delivered),
+                 static_cast<unsigned long long>(r.fanout_expected),
+                 r.fanout_delivered == r.fanout_expected ? "all" : "MISSING SOME",
+                 r.fanout_latency.max_ns / 1e6);
+  }
+}
+
+}  // namespace chatbench

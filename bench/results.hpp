@@ -1,0 +1,78 @@
+// What a run measured, before it is printed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "histogram.hpp"
+
+namespace chatbench {
+
+struct latency_summary {
+  std::uint64_t count = 0;
+  std::uint64_t min_ns = 0, p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+  double mean_ns = 0;
+};
+
+latency_summary summarize(const histogram& h);
+
+// The generator's own CPU use over a span of wall time, and the server's if its PID is known.
+struct cpu_usage {
+  double wall_s = 0;
+  double cpu_s = 0;
+  double share = 0;  // cpu_s / wall_s: 1.0 is one core busy
+  bool saturated = false;
+  std::optional<double> server_share;
+  // Share of the wall time spent waiting for a CPU (runnable, not running).
+  std::optional<double> wait_share;
+  std::optional<double> server_wait_share;
+};
+
+struct load_result {
+  bool ok = true;
+  std::string error;
+  std::size_t connections = 0;
+  double setup_s = 0;
+  double measured_s = 0;
+  // Inside the measured window.
+  std::uint64_t delivered = 0;        // messages received by subscribers
+  std::uint64_t published = 0;        // publishes acknowledged by the server
+  double deliveries_per_s = 0;
+  double published_per_s = 0;
+  latency_summary latency;
+  cpu_usage usage;
+  // Whole run (warmup, window and drain).
+  std::uint64_t total_sent = 0;
+  std::uint64_t total_acked = 0;
+  std::uint64_t total_delivered = 0;
+  std::uint64_t expected_deliveries = 0;  // total_sent x subscribers of the room
+  std::uint64_t lost = 0;                 // expected but not received by the end of the drain
+  std::uint64_t publisher_deliveries = 0; // chatd: other publishers' messages a publisher got
+  std::uint64_t gaps = 0, reorders = 0;   // chatd: room seq; redis/nats: payload seq
+  std::uint64_t payload_gaps = 0, payload_reorders = 0;
+  std::uint64_t foreign = 0;              // room messages that were not benchmark payloads
+  std::uint64_t errors = 0;
+  std::uint64_t subscriber_reads = 0;     // read calls that returned data, on subscribers
+  std::optional<std::uint64_t> server_rss_kib;
+};
+
+struct idle_result {
+  bool ok = true;
+  std::string error;
+  std::size_t connections = 0;
+  std::size_t ready = 0;
+  double setup_s = 0;
+  double held_s = 0;
+  std::uint64_t nofile_limit = 0;
+  std::optional<std::uint64_t> rss_before_kib, rss_ready_kib, rss_end_kib;
+  std::optional<double> bytes_per_connection;      // (rss_ready - rss_before) / connections
+  std::optional<double> bytes_per_connection_end;  // (rss_end - rss_before) / connections
+  bool fanout_checked = false;
+  std::uint64_t fanout_expected = 0;
+  std::uint64_t fanout_delivered = 0;
+  latency_summary fanout_latency;
+  cpu_usage setup_usage;
+};
+
+}  // namespace chatbench
