@@ -1,8 +1,11 @@
 #include "protocol/format.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <initializer_list>
-#include <nlohmann/json.hpp>
+#include <vector>
 
 namespace chatd::protocol {
 namespace {
@@ -72,6 +75,49 @@ void append_number(std::string& out, std::int64_t value, int width) {
   while (n > 0) out.push_back(digits[--n]);
 }
 
+// Appends "2026-11-22T01:56:35.123Z" (see format_iso8601).
+void append_iso8601(std::string& out, timestamp_ms ts) {
+  const civil_time t = to_civil(ts);
+  if (t.year >= 0 && t.year <= 9999) {  // every real clock: fixed width, one append
+    char text[24];
+    const auto put = [&text](std::size_t at, unsigned value, std::size_t width) {
+      for (std::size_t i = width; i > 0; --i, value /= 10) {
+        text[at + i - 1] = static_cast<char>('0' + value % 10);
+      }
+    };
+    put(0, static_cast<unsigned>(t.year), 4);
+    text[4] = '-';
+    put(5, t.month, 2);
+    text[7] = '-';
+    put(8, t.day, 2);
+    text[10] = 'T';
+    put(11, t.hour, 2);
+    text[13] = ':';
+    put(14, t.minute, 2);
+    text[16] = ':';
+    put(17, t.second, 2);
+    text[19] = '.';
+    put(20, t.millisecond, 3);
+    text[23] = 'Z';
+    out.append(text, sizeof text);
+    return;
+  }
+  append_number(out, t.year, 4);
+  out.push_back('-');
+  append_number(out, t.month, 2);
+  out.push_back('-');
+  append_number(out, t.day, 2);
+  out.push_back('T');
+  append_number(out, t.hour, 2);
+  out.push_back(':');
+  append_number(out, t.minute, 2);
+  out.push_back(':');
+  append_number(out, t.second, 2);
+  out.push_back('.');
+  append_number(out, t.millisecond, 3);
+  out.push_back('Z');
+}
+
 std::string hours_minutes(timestamp_ms ts) {
   const civil_time t = to_civil(ts);
   std::string out;
@@ -83,165 +129,341 @@ std::string hours_minutes(timestamp_ms ts) {
 
 // ---- JSON --------------------------------------------------------------------------------------
 
-using ordered_json = nlohmann::ordered_json;
+// Written by hand rather than through a JSON library: the msg line is encoded for every chat
+// message, and a DOM per message costs far more than the bytes it produces. The output is byte for
+// byte what nlohmann::ordered_json's dump(-1) with error_handler_t::replace gives for the same
+// object (tests/unit/format_json_equivalence_test.cpp compares them): compact, keys in the
+// documented order, only `"`, `\` and C0 controls escaped (the short forms where JSON has them,
+// otherwise \u00xx in lowercase hex), everything else, non-ASCII included, passed through as is.
 
-std::string str(std::string_view s) { return std::string(s); }
+// How a byte is written inside a JSON string.
+enum byte_class : unsigned char { plain, needs_escape, non_ascii };
 
-ordered_json object(std::string_view type) {
-  ordered_json j = ordered_json::object();
-  j["type"] = str(type);
+constexpr std::array<byte_class, 256> byte_classes = [] {
+  std::array<byte_class, 256> classes{};
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    classes[c] = c < 0x20 || c == '"' || c == '\\' ? needs_escape
+                 : c >= 0x80                      ? non_ascii
+                                                  : plain;
+  }
+  return classes;
+}();
+
+constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
+
+void append_escaped(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\b': out += "\\b"; return;
+    case '\f': out += "\\f"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    case '\t': out += "\\t"; return;
+    default: {
+      constexpr char hex[] = "0123456789abcdef";
+      const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+      out.append(escape, sizeof escape);
+      return;
+    }
+  }
+}
+
+// Appends the UTF-8 sequence that starts at s[i] (a byte >= 0x80) and returns the index after
+// what it used. Text is valid UTF-8 by the time it gets here (sanitize replaced anything else);
+// should a caller slip, an ill-formed sequence becomes U+FFFD exactly as nlohmann's replace
+// handler does it: one U+FFFD for a bad lead byte, or for the valid start of a sequence that a
+// byte breaks off (that byte is then read again) or the end of the text cuts short. Well-formed
+// means Unicode's table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF.
+std::size_t append_non_ascii(std::string& out, std::string_view s, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  std::size_t continuations = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range allowed for the next byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    continuations = 1;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    continuations = 2;
+    if (lead == 0xE0) low = 0xA0;   // overlong
+    if (lead == 0xED) high = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    continuations = 3;
+    if (lead == 0xF0) low = 0x90;   // overlong
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    out += replacement_character;
+    return i + 1;
+  }
+  std::size_t next = i + 1;
+  for (; continuations > 0; --continuations, ++next) {
+    if (next == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[next]);
+    if (c < low || c > high) break;
+    low = 0x80;
+    high = 0xBF;
+  }
+  if (continuations > 0) {
+    out += replacement_character;
+    return next;
+  }
+  out.append(s.data() + i, next - i);
+  return next;
+}
+
+// True if any of the 8 bytes in `w` is not `plain`: below 0x20, '"', '\\' or 0x80 and up. The
+// usual bit tricks: (x - 0x01..) & ~x & 0x80.. is non-zero exactly when some byte of x is zero.
+constexpr bool has_special_byte(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101;
+  constexpr std::uint64_t highs = 0x8080808080808080;
+  const auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+  return ((w & highs) | below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\'))) != 0;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t run = i;
+    for (std::uint64_t w; run + 8 <= s.size(); run += 8) {  // plain text, 8 bytes at a time
+      std::memcpy(&w, s.data() + run, 8);
+      if (has_special_byte(w)) break;
+    }
+    while (run < s.size() && byte_classes[static_cast<unsigned char>(s[run])] == plain) ++run;
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[run]);
+    if (byte_classes[c] == needs_escape) {
+      append_escaped(out, c);
+      i = run + 1;
+    } else {
+      i = append_non_ascii(out, s, run);
+    }
+  }
+  out.push_back('"');
+}
+
+void append_unsigned(std::string& out, std::uint64_t value) {
+  char digits[20];
+  std::size_t n = sizeof digits;
+  do {
+    digits[--n] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  out.append(digits + n, sizeof digits - n);
+}
+
+// Longest fixed part of any one object (the msg event with every optional field and the largest
+// numbers, is about 130 bytes); reserving this plus the values makes one allocation per line
+// unless many characters need escaping.
+constexpr std::size_t json_overhead = 160;
+
+// One JSON object as a line: {"type":TYPE, fields in call order}\r\n. Keys are literals that need
+// no escaping; values are escaped.
+class json_line {
+ public:
+  // `value_bytes`: the lengths of the values to come (a hint for the one allocation).
+  json_line(std::string_view type, std::size_t value_bytes) {
+    out_.reserve(json_overhead + value_bytes);
+    out_ += R"({"type":")";
+    out_ += type;
+    out_ += '"';
+  }
+  template <std::size_t N>
+  json_line& str(const char (&key)[N], std::string_view value) {
+    name(key);
+    append_json_string(out_, value);
+    return *this;
+  }
+  template <std::size_t N>
+  json_line& number(const char (&key)[N], std::uint64_t value) {
+    name(key);
+    append_unsigned(out_, value);
+    return *this;
+  }
+  template <std::size_t N>
+  json_line& boolean(const char (&key)[N], bool value) {
+    name(key);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  template <std::size_t N>
+  json_line& timestamp(const char (&key)[N], timestamp_ms ts) {
+    name(key);
+    out_.push_back('"');
+    append_iso8601(out_, ts);
+    out_.push_back('"');
+    return *this;
+  }
+  template <std::size_t N, typename Strings>
+  json_line& strings(const char (&key)[N], const Strings& values) {
+    name(key);
+    out_.push_back('[');
+    bool first = true;
+    for (std::string_view v : values) {
+      if (!first) out_.push_back(',');
+      first = false;
+      append_json_string(out_, v);
+    }
+    out_.push_back(']');
+    return *this;
+  }
+  template <std::size_t N>
+  json_line& rooms(const char (&key)[N], const std::vector<room_info>& rooms) {
+    name(key);
+    out_.push_back('[');
+    bool first = true;
+    for (const room_info& r : rooms) {
+      out_ += first ? R"({"name":)" : R"(,{"name":)";
+      first = false;
+      append_json_string(out_, r.name);
+      out_ += R"(,"members":)";
+      append_unsigned(out_, r.members);
+      out_ += R"(,"topic":)";
+      append_json_string(out_, r.topic);
+      out_.push_back('}');
+    }
+    out_.push_back(']');
+    return *this;
+  }
+  std::string take() {
+    out_ += "}\r\n";
+    return std::move(out_);
+  }
+
+ private:
+  // ,"key": in one append (N counts the literal's terminating NUL).
+  template <std::size_t N>
+  void name(const char (&key)[N]) {
+    char text[N + 3];
+    text[0] = ',';
+    text[1] = '"';
+    std::memcpy(text + 2, key, N - 1);
+    text[N + 1] = '"';
+    text[N + 2] = ':';
+    out_.append(text, sizeof text);
+  }
+
+  std::string out_;
+};
+
+json_line ok(std::string_view cmd, std::size_t value_bytes) {
+  json_line j("ok", cmd.size() + value_bytes);
+  j.str("cmd", cmd);
   return j;
 }
 
-ordered_json ok(std::string_view cmd) {
-  ordered_json j = object("ok");
-  j["cmd"] = str(cmd);
-  return j;
-}
-
-// Input is valid UTF-8 by the time it gets here; `replace` only guards against a caller's slip
-// (nlohmann would otherwise throw in the middle of a fan-out).
-std::string line(const ordered_json& j) {
-  std::string out = j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
-  out += "\r\n";
-  return out;
+std::size_t total_size(const std::vector<std::string>& names) {
+  std::size_t n = 0;
+  for (const std::string& s : names) n += s.size() + 3;  // quotes and comma
+  return n;
 }
 
 struct json_encoder {
   std::string operator()(const welcome_event& e) const {
-    ordered_json j = object("welcome");
-    j["server"] = "chatd";
-    j["version"] = str(e.version);
-    return line(j);
+    return json_line("welcome", e.version.size()).str("server", "chatd").str("version", e.version).take();
   }
-  std::string operator()(const ok_event& e) const { return line(ok(e.cmd)); }
+  std::string operator()(const ok_event& e) const { return ok(e.cmd, 0).take(); }
   std::string operator()(const ok_join_event& e) const {
-    ordered_json j = ok("join");
-    j["room"] = str(e.room);
-    j["members"] = *e.members;
-    j["topic"] = str(e.topic);
-    j["seq"] = e.seq;
-    return line(j);
+    return ok("join", e.room.size() + total_size(*e.members) + e.topic.size())
+        .str("room", e.room)
+        .strings("members", *e.members)
+        .str("topic", e.topic)
+        .number("seq", e.seq)
+        .take();
   }
   std::string operator()(const ok_say_event& e) const {
-    ordered_json j = ok("say");
-    j["room"] = str(e.room);
-    j["seq"] = e.seq;
-    return line(j);
+    return ok("say", e.room.size()).str("room", e.room).number("seq", e.seq).take();
   }
   std::string operator()(const ok_msg_event& e) const {
-    ordered_json j = ok("msg");
-    j["to"] = str(e.to);
-    return line(j);
+    return ok("msg", e.to.size()).str("to", e.to).take();
   }
   std::string operator()(const ok_nick_event& e) const {
-    ordered_json j = ok("nick");
-    j["nick"] = str(e.nick);
-    return line(j);
+    return ok("nick", e.nick.size()).str("nick", e.nick).take();
   }
   std::string operator()(const ok_part_event& e) const {
-    ordered_json j = ok("part");
-    j["room"] = str(e.room);
-    return line(j);
+    return ok("part", e.room.size()).str("room", e.room).take();
   }
   std::string operator()(const ok_topic_event& e) const {
-    ordered_json j = ok("topic");
-    j["room"] = str(e.room);
-    j["topic"] = str(e.topic);
-    return line(j);
+    return ok("topic", e.room.size() + e.topic.size()).str("room", e.room).str("topic", e.topic).take();
   }
   std::string operator()(const ok_format_event& e) const {
-    ordered_json j = ok("format");
-    j["format"] = str(to_string(e.format));
-    return line(j);
+    return ok("format", 0).str("format", to_string(e.format)).take();
   }
   std::string operator()(const ok_help_event&) const {
-    ordered_json j = ok("help");
-    ordered_json& commands = j["commands"] = ordered_json::array();
-    for (const help_entry& h : help_entries) commands.push_back(str(h.usage));
-    return line(j);
+    std::size_t usages = 0;
+    for (const help_entry& h : help_entries) usages += h.usage.size() + 3;
+    std::vector<std::string_view> commands;
+    commands.reserve(std::size(help_entries));
+    for (const help_entry& h : help_entries) commands.push_back(h.usage);
+    return ok("help", usages).strings("commands", commands).take();
   }
   std::string operator()(const msg_event& e) const {
-    ordered_json j = object("msg");
-    j["room"] = str(e.room);
-    j["from"] = str(e.from);
-    j["text"] = str(e.text);
-    j["seq"] = e.seq;
-    j["ts"] = format_iso8601(e.ts);
-    j["action"] = e.action;
-    if (e.history) j["history"] = true;  // only on replayed messages
-    return line(j);
+    json_line j("msg", e.room.size() + e.from.size() + e.text.size());
+    j.str("room", e.room)
+        .str("from", e.from)
+        .str("text", e.text)
+        .number("seq", e.seq)
+        .timestamp("ts", e.ts)
+        .boolean("action", e.action);
+    if (e.history) j.boolean("history", true);  // only on replayed messages
+    return j.take();
   }
   std::string operator()(const pm_event& e) const {
-    ordered_json j = object("pm");
-    j["from"] = str(e.from);
-    j["to"] = str(e.to);
-    j["text"] = str(e.text);
-    j["ts"] = format_iso8601(e.ts);
-    return line(j);
+    return json_line("pm", e.from.size() + e.to.size() + e.text.size())
+        .str("from", e.from)
+        .str("to", e.to)
+        .str("text", e.text)
+        .timestamp("ts", e.ts)
+        .take();
   }
   std::string operator()(const join_event& e) const { return room_nick("join", e.room, e.nick); }
   std::string operator()(const part_event& e) const { return room_nick("part", e.room, e.nick); }
   std::string operator()(const quit_event& e) const {
-    ordered_json j = object("quit");
-    j["nick"] = str(e.nick);
-    j["reason"] = str(e.reason);
-    return line(j);
+    return json_line("quit", e.nick.size() + e.reason.size())
+        .str("nick", e.nick)
+        .str("reason", e.reason)
+        .take();
   }
   std::string operator()(const nick_event& e) const {
-    ordered_json j = object("nick");
-    j["old"] = str(e.old_nick);
-    j["new"] = str(e.new_nick);
-    return line(j);
+    return json_line("nick", e.old_nick.size() + e.new_nick.size())
+        .str("old", e.old_nick)
+        .str("new", e.new_nick)
+        .take();
   }
   std::string operator()(const topic_event& e) const {
-    ordered_json j = object("topic");
-    j["room"] = str(e.room);
-    j["nick"] = str(e.nick);
-    j["topic"] = str(e.topic);
-    return line(j);
+    return json_line("topic", e.room.size() + e.nick.size() + e.topic.size())
+        .str("room", e.room)
+        .str("nick", e.nick)
+        .str("topic", e.topic)
+        .take();
   }
   std::string operator()(const rooms_reply& e) const {
-    ordered_json j = object("rooms");
-    ordered_json& rooms = j["rooms"] = ordered_json::array();
-    for (const room_info& r : *e.rooms) {
-      ordered_json room = ordered_json::object();
-      room["name"] = r.name;
-      room["members"] = r.members;
-      room["topic"] = r.topic;
-      rooms.push_back(std::move(room));
-    }
-    return line(j);
+    std::size_t bytes = 0;
+    for (const room_info& r : *e.rooms) bytes += r.name.size() + r.topic.size() + 60;
+    return json_line("rooms", bytes).rooms("rooms", *e.rooms).take();
   }
   std::string operator()(const who_reply& e) const {
-    ordered_json j = object("who");
-    j["room"] = str(e.room);
-    j["members"] = *e.members;
-    return line(j);
+    return json_line("who", e.room.size() + total_size(*e.members))
+        .str("room", e.room)
+        .strings("members", *e.members)
+        .take();
   }
   std::string operator()(const pong_reply& e) const {
-    ordered_json j = object("pong");
-    j["token"] = str(e.token);
-    return line(j);
+    return json_line("pong", e.token.size()).str("token", e.token).take();
   }
   std::string operator()(const error_event& e) const {
-    ordered_json j = object("error");
-    j["code"] = str(to_string(e.code));
-    j["message"] = str(e.message);
-    return line(j);
+    return json_line("error", e.message.size())
+        .str("code", to_string(e.code))
+        .str("message", e.message)
+        .take();
   }
   std::string operator()(const bye_event& e) const {
-    ordered_json j = object("bye");
-    j["reason"] = str(e.reason);
-    return line(j);
+    return json_line("bye", e.reason.size()).str("reason", e.reason).take();
   }
 
  private:
   static std::string room_nick(std::string_view type, std::string_view room, std::string_view nick) {
-    ordered_json j = object(type);
-    j["room"] = str(room);
-    j["nick"] = str(nick);
-    return line(j);
+    return json_line(type, room.size() + nick.size()).str("room", room).str("nick", nick).take();
   }
 };
 
@@ -393,23 +615,9 @@ std::string encode(const event& ev, output_format fmt) {
 }
 
 std::string format_iso8601(timestamp_ms ts) {
-  const civil_time t = to_civil(ts);
   std::string out;
   out.reserve(24);
-  append_number(out, t.year, 4);
-  out.push_back('-');
-  append_number(out, t.month, 2);
-  out.push_back('-');
-  append_number(out, t.day, 2);
-  out.push_back('T');
-  append_number(out, t.hour, 2);
-  out.push_back(':');
-  append_number(out, t.minute, 2);
-  out.push_back(':');
-  append_number(out, t.second, 2);
-  out.push_back('.');
-  append_number(out, t.millisecond, 3);
-  out.push_back('Z');
+  append_iso8601(out, ts);
   return out;
 }
 

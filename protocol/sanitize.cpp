@@ -1,5 +1,6 @@
 #include "protocol/sanitize.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace chatd::protocol {
@@ -246,6 +247,11 @@ class control_stripper {
 }  // namespace
 
 std::string sanitize(std::string_view line) {
+  // Most lines are printable ASCII and TAB, which every step below keeps as they are (in the
+  // ground state nothing else happens to them): no need to decode them one by one.
+  const auto is_plain = [](char c) { return (c >= 0x20 && c < 0x7F) || c == '\t'; };
+  if (std::all_of(line.begin(), line.end(), is_plain)) return std::string(line);
+
   std::string without_telnet;  // only needed when there is an IAC, which is rare
   std::string_view bytes = line;
   if (line.find(static_cast<char>(iac)) != std::string_view::npos) {

@@ -4,8 +4,8 @@
 //       protocol/*.cpp -o /tmp/pfuzz
 //   mkdir -p /tmp/corpus && cp tests/fuzz/corpus/* /tmp/corpus && /tmp/pfuzz /tmp/corpus
 //
-// Use -O1: at -O0 nlohmann::json's templates make each run about seven times slower. The corpus is
-// copied first so that the inputs libFuzzer adds do not end up in the repository.
+// Use -O1 for speed. The corpus is copied first so that the inputs libFuzzer adds do not end up
+// in the repository.
 //
 // Besides crashes and sanitizer reports it checks the promises callers rely on: chunking never
 // changes the frames, the splitter's memory bound, sanitize's output guarantees, encoded lines
