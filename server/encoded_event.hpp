@@ -2,7 +2,6 @@
 #pragma once
 
 #include <array>
-#include <memory>
 #include <string>
 
 #include "protocol/events.hpp"
@@ -19,7 +18,7 @@ class encoded_event {
   // The shared bytes for format `fmt`; may be an empty string (nothing to send in that format).
   const line_ptr& get(protocol::output_format fmt) {
     line_ptr& slot = cache_[static_cast<std::size_t>(fmt)];
-    if (!slot) slot = std::make_shared<const std::string>(protocol::encode(event_, fmt));
+    if (!slot) slot = make_line(protocol::encode(event_, fmt));
     return slot;
   }
 

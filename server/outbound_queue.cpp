@@ -9,6 +9,8 @@ namespace {
 constexpr std::size_t keep_capacity = 64;
 }  // namespace
 
+void line_ptr::destroy(node* n) noexcept { delete n; }
+
 void outbound_queue::push(line_ptr line) {
   if (count_ == ring_.size()) grow();
   bytes_ += line->size();
@@ -29,7 +31,7 @@ std::size_t outbound_queue::take(std::vector<line_ptr>& batch, std::size_t max_l
     ++lines;
   }
   bytes_ -= moved;
-  release_if_oversized();
+  if (count_ == 0) head_ = 0;
   return moved;
 }
 
@@ -37,7 +39,7 @@ std::size_t outbound_queue::clear() noexcept {
   const std::size_t dropped = bytes_;
   for (std::size_t i = 0; i < count_; ++i) ring_[(head_ + i) & (ring_.size() - 1)].reset();
   head_ = count_ = bytes_ = 0;
-  release_if_oversized();
+  trim();
   return dropped;
 }
 
@@ -50,7 +52,7 @@ void outbound_queue::grow() {
   head_ = 0;
 }
 
-void outbound_queue::release_if_oversized() {
+void outbound_queue::trim() noexcept {
   if (count_ == 0) {
     head_ = 0;
     if (ring_.size() > keep_capacity) std::vector<line_ptr>().swap(ring_);

@@ -2,17 +2,61 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace chatd {
 
-// One encoded line (or several), shared read-only by every recipient of a fan-out.
-using line_ptr = std::shared_ptr<const std::string>;
+// One encoded line (or several), shared read-only by every recipient of a fan-out. Counted
+// without atomics: std::shared_ptr would pay two locked instructions per recipient (one to
+// queue, one when written), and lines never leave the event loop's thread.
+class line_ptr {
+ public:
+  line_ptr() noexcept = default;
+  explicit line_ptr(std::string bytes) : node_(new node{std::move(bytes), 1}) {}
+  line_ptr(const line_ptr& other) noexcept : node_(other.node_) {
+    if (node_ != nullptr) ++node_->refs;
+  }
+  line_ptr(line_ptr&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
+  line_ptr& operator=(const line_ptr& other) noexcept {
+    line_ptr(other).swap(*this);
+    return *this;
+  }
+  line_ptr& operator=(line_ptr&& other) noexcept {
+    line_ptr(std::move(other)).swap(*this);
+    return *this;
+  }
+  ~line_ptr() { reset(); }
+
+  void reset() noexcept {
+    if (node_ != nullptr && --node_->refs == 0) destroy(node_);
+    node_ = nullptr;
+  }
+  void swap(line_ptr& other) noexcept { std::swap(node_, other.node_); }
+
+  const std::string& operator*() const noexcept { return node_->bytes; }
+  const std::string* operator->() const noexcept { return &node_->bytes; }
+  explicit operator bool() const noexcept { return node_ != nullptr; }
+  std::size_t use_count() const noexcept { return node_ != nullptr ? node_->refs : 0; }
+
+ private:
+  struct node {
+    const std::string bytes;
+    std::size_t refs;
+  };
+  // Out of line: once per line, not per owner, and it keeps GCC from suspecting a use after
+  // free where another owner's count is decremented after an inlined delete.
+  static void destroy(node* n) noexcept;
+
+  node* node_ = nullptr;
+};
+
+inline line_ptr make_line(std::string bytes) { return line_ptr(std::move(bytes)); }
 
 // A FIFO ring of shared lines. It allocates nothing until the first push, grows by doubling,
-// and gives its memory back once drained after a burst, so idle connections cost nothing here.
+// and gives a burst's memory back when trim() finds it drained, so idle connections cost
+// nothing here.
 class outbound_queue {
  public:
   bool empty() const noexcept { return count_ == 0; }
@@ -26,12 +70,19 @@ class outbound_queue {
   // `max_bytes` bytes were taken; at least one line if any. Returns the bytes moved.
   std::size_t take(std::vector<line_ptr>& batch, std::size_t max_lines, std::size_t max_bytes);
 
-  // Drops everything queued; returns the bytes dropped.
+  // Drops everything queued and frees an oversized ring; returns the bytes dropped.
   std::size_t clear() noexcept;
+
+  // Frees an oversized ring if the queue is empty. Called periodically rather than whenever the
+  // queue drains: a busy connection drains after every write and would otherwise give its ring
+  // back and grow it again, one allocation per doubling, for each burst.
+  void trim() noexcept;
+
+  // Lines the ring can hold before it grows (for tests).
+  std::size_t capacity() const noexcept { return ring_.size(); }
 
  private:
   void grow();
-  void release_if_oversized();
 
   std::vector<line_ptr> ring_;  // capacity is a power of two (or zero)
   std::size_t head_ = 0;

@@ -8,7 +8,7 @@
 namespace chatd {
 namespace {
 
-line_ptr line(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+line_ptr line(std::string text) { return make_line(std::move(text)); }
 
 TEST(OutboundQueue, StartsEmptyAndCountsBytesOfQueuedLines) {
   outbound_queue q;
@@ -76,7 +76,62 @@ TEST(OutboundQueue, SharesLinesRatherThanCopyingThem) {
   auto shared = line("fan-out");
   a.push(shared);
   b.push(shared);
-  EXPECT_EQ(shared.use_count(), 3);
+  EXPECT_EQ(shared.use_count(), 3u);
+}
+
+TEST(OutboundQueue, KeepsItsRingWhenDrainedUntilTrimmed) {
+  outbound_queue q;
+  std::vector<line_ptr> batch;
+  for (int i = 0; i < 1000; ++i) q.push(line("x"));
+  const std::size_t grown = q.capacity();
+  EXPECT_GE(grown, 1000u);
+  q.take(batch, 2000, 1 << 20);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.capacity(), grown);  // a busy connection does not grow it again for each burst
+  q.push(line("y"));
+  q.trim();
+  EXPECT_EQ(q.capacity(), grown);  // not while anything is queued
+  batch.clear();
+  q.take(batch, 2000, 1 << 20);
+  q.trim();
+  EXPECT_EQ(q.capacity(), 0u);  // an idle connection costs nothing
+}
+
+TEST(OutboundQueue, KeepsASmallRingWhenTrimmed) {
+  outbound_queue q;
+  std::vector<line_ptr> batch;
+  q.push(line("x"));
+  q.take(batch, 10, 1 << 20);
+  q.trim();
+  EXPECT_GT(q.capacity(), 0u);
+}
+
+TEST(OutboundQueue, ClearFreesAnOversizedRing) {
+  outbound_queue q;
+  for (int i = 0; i < 1000; ++i) q.push(line("x"));
+  EXPECT_EQ(q.clear(), 1000u);
+  EXPECT_EQ(q.capacity(), 0u);
+}
+
+TEST(LinePtr, CountsOwnersAndFreesWithTheLast) {
+  line_ptr a = make_line("hello");
+  EXPECT_EQ(a.use_count(), 1u);
+  {
+    line_ptr b = a;
+    line_ptr c;
+    c = b;
+    EXPECT_EQ(a.use_count(), 3u);
+    line_ptr d = std::move(c);
+    EXPECT_FALSE(c);
+    EXPECT_EQ(*d, "hello");
+    EXPECT_EQ(a.use_count(), 3u);
+    d = d;  // self-assignment keeps the line
+    EXPECT_EQ(d->size(), 5u);
+  }
+  EXPECT_EQ(a.use_count(), 1u);
+  a.reset();
+  EXPECT_FALSE(a);
+  EXPECT_EQ(a.use_count(), 0u);
 }
 
 }  // namespace
