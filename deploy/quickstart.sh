@@ -36,7 +36,9 @@ fi
 build_dir=${CHATD_BUILD_DIR:-build}
 tests=ON
 [ "$mode" = run ] && tests=OFF
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHATD_BUILD_TESTS=$tests
+# Running needs only the server; the test build also compiles the benchmark tool (bench/).
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHATD_BUILD_TESTS=$tests \
+  -DCHATD_BUILD_BENCH=$tests
 cmake --build "$build_dir" -j"$(nproc)"
 
 if [ "$mode" = run ]; then
