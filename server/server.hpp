@@ -25,6 +25,7 @@
 #include "server/http_endpoint.hpp"
 #include "server/listen_fds.hpp"
 #include "server/log_throttle.hpp"
+#include "server/outbound_queue.hpp"
 #include "server/server_metrics.hpp"
 #include "server/service_notifier.hpp"
 
@@ -91,6 +92,9 @@ class server {
   // A loop-wide read buffer: readers read into it and process synchronously, so idle
   // connections hold no read buffer of their own.
   std::array<char, 64 * 1024>& read_buffer() noexcept { return read_buffer_; }
+  // Likewise a loop-wide batch vector for writers: a writer takes it while it writes and gives
+  // it back, empty, when done, so sleeping connections hold no batch.
+  std::vector<line_ptr>& write_scratch() noexcept { return write_scratch_; }
 
  private:
   void spawn_accept_loop();
@@ -133,6 +137,7 @@ class server {
   std::unordered_map<std::string, log_throttle> offence_logs_;  // by kind of offence
 
   std::array<char, 64 * 1024> read_buffer_{};
+  std::vector<line_ptr> write_scratch_;
 };
 
 }  // namespace chatd

@@ -83,8 +83,7 @@ session::session(server& owner, asio::ip::tcp::socket socket, std::uint64_t id,
       opened_(clock::now()),
       last_input_(opened_),
       bucket_(owner.cfg().limits.rate, static_cast<double>(owner.cfg().limits.burst), opened_),
-      splitter_(owner.cfg().limits.max_line_bytes),
-      writer_wake_(socket_.get_executor()) {}
+      splitter_(owner.cfg().limits.max_line_bytes) {}
 
 session::~session() { server_.forget_session(id_, ip_); }
 
@@ -92,17 +91,19 @@ void session::start() {
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // we batch writes ourselves
   socket_.non_blocking(true, ignored);
-  send(protocol::welcome_event{CHATD_VERSION});
-  const auto executor = socket_.get_executor();
-  const std::string name = "conn " + std::to_string(id_);
-  // A failure in either coroutine is logged and ends only this connection.
-  auto cut = [self = shared_from_this()] {
-    self->server_.metrics().session_failures.inc();
-    self->close(disconnect_reason::error);
-    self->force_close();
-  };
-  spawn_logged(executor, reader(shared_from_this()), name + " reader", cut);
-  spawn_logged(executor, writer(shared_from_this()), name + " writer", cut);
+  send(protocol::welcome_event{CHATD_VERSION});  // wakes the writer
+  await_input();
+}
+
+void session::callback_failed(std::string_view what, const char* why) {
+  if (why != nullptr) {
+    spdlog::error("conn {} {} failed: {}", id_, what, why);
+  } else {
+    spdlog::error("conn {} {} failed with a non-standard exception", id_, what);
+  }
+  server_.metrics().session_failures.inc();
+  close(disconnect_reason::error);
+  force_close();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,62 +146,109 @@ void session::publish_done(const protocol::ok_say_event& ok) {
 void session::wake_writer() {
   if (writer_sleeping_) {
     writer_sleeping_ = false;
-    writer_wake_.cancel();
+    // A later run, never a nested one: callers may be iterating a member list.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      try {
+        self->write_queued();
+      } catch (const std::exception& e) {
+        self->callback_failed("writer", e.what());
+      } catch (...) {
+        self->callback_failed("writer", nullptr);
+      }
+    });
   }
 }
 
-asio::awaitable<void> session::writer([[maybe_unused]] std::shared_ptr<session> self) {
-  std::vector<line_ptr> batch;
-  bool failed = false;
+// Writes batches until the queue is empty (the writer sleeps, or ends if closing) or the socket
+// is full (a wait for writability owns the batch).
+void session::write_queued() {
+  write_batch batch;
+  // The loop-wide scratch vector keeps its capacity between runs, so a sleeping connection
+  // holds no batch of its own; it is given back whenever the batch is done.
+  batch.lines.swap(server_.write_scratch());
   for (;;) {
     if (out_.empty()) {
-      if (closing_) break;
+      server_.write_scratch().swap(batch.lines);
+      if (closing_) return end_writing(false);
       writer_sleeping_ = true;
-      writer_wake_.expires_at(asio::steady_timer::time_point::max());
-      asio::error_code ignored;
-      co_await writer_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      writer_sleeping_ = false;
-      continue;
+      return;
     }
-    // The batch owns the lines while they are written: close() may clear the queue meanwhile.
-    const std::size_t bytes = out_.take(batch, max_lines_per_write, max_bytes_per_write);
-    std::size_t first = 0;   // first line not fully sent
-    std::size_t offset = 0;  // bytes of it already sent
-    std::size_t written = 0;
-    while (first < batch.size()) {
-      const ssize_t sent = send_gathered(socket_.native_handle(), batch, first, offset);
-      if (sent < 0) {
-        failed = true;
+    batch.bytes = out_.take(batch.lines, max_lines_per_write, max_bytes_per_write);
+    batch.first = batch.offset = batch.written = 0;
+    switch (send_batch(batch)) {
+      case write_result::sent:
+        continue;
+      case write_result::failed:
+        server_.write_scratch().swap(batch.lines);
+        return end_writing(true);
+      case write_result::blocked:
+        return await_writable(std::move(batch));
+    }
+  }
+}
+
+session::write_result session::send_batch(write_batch& batch) {
+  while (batch.first < batch.lines.size()) {
+    const ssize_t sent =
+        send_gathered(socket_.native_handle(), batch.lines, batch.first, batch.offset);
+    if (sent < 0) {
+      finish_batch(batch);
+      return write_result::failed;
+    }
+    if (sent == 0) return write_result::blocked;  // the peer's window is full
+    batch.written += static_cast<std::size_t>(sent);
+    for (auto left = static_cast<std::size_t>(sent); left > 0;) {
+      const std::size_t rest = batch.lines[batch.first]->size() - batch.offset;
+      if (left < rest) {
+        batch.offset += left;
         break;
       }
-      if (sent == 0) {
-        // The peer's window is full: wait until the socket takes more.
-        asio::error_code ec;
-        co_await socket_.async_wait(asio::socket_base::wait_write,
-                                    asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-          failed = true;
-          break;
-        }
-        continue;
-      }
-      written += static_cast<std::size_t>(sent);
-      for (auto left = static_cast<std::size_t>(sent); left > 0;) {
-        const std::size_t rest = batch[first]->size() - offset;
-        if (left < rest) {
-          offset += left;
-          break;
-        }
-        left -= rest;
-        ++first;
-        offset = 0;
-      }
+      left -= rest;
+      ++batch.first;
+      batch.offset = 0;
     }
-    server_.metrics().bytes_sent.inc(static_cast<double>(written));
-    queued_bytes_ -= bytes;
-    batch.clear();
-    if (failed) break;
   }
+  finish_batch(batch);
+  return write_result::sent;
+}
+
+void session::finish_batch(write_batch& batch) {
+  server_.metrics().bytes_sent.inc(static_cast<double>(batch.written));
+  queued_bytes_ -= batch.bytes;
+  batch.lines.clear();
+}
+
+// Waits until the socket takes more; the handler owns the batch meanwhile.
+void session::await_writable(write_batch batch) {
+  socket_.async_wait(asio::socket_base::wait_write,
+                     [self = shared_from_this(), batch = std::move(batch)](
+                         const asio::error_code& ec) mutable {
+                       try {
+                         self->on_writable(ec, batch);
+                       } catch (const std::exception& e) {
+                         self->callback_failed("writer", e.what());
+                       } catch (...) {
+                         self->callback_failed("writer", nullptr);
+                       }
+                     });
+}
+
+void session::on_writable(const asio::error_code& ec, write_batch& batch) {
+  if (ec) {
+    finish_batch(batch);
+    return end_writing(true);
+  }
+  switch (send_batch(batch)) {
+    case write_result::sent:
+      return write_queued();
+    case write_result::failed:
+      return end_writing(true);
+    case write_result::blocked:
+      return await_writable(std::move(batch));
+  }
+}
+
+void session::end_writing(bool failed) {
   writer_done_ = true;
   if (failed) {
     close(disconnect_reason::reset);
@@ -218,72 +266,144 @@ asio::awaitable<void> session::writer([[maybe_unused]] std::shared_ptr<session> 
 // ---------------------------------------------------------------------------------------------
 // Input
 
-asio::awaitable<void> session::reader([[maybe_unused]] std::shared_ptr<session> self) {
-  disconnect_reason end = disconnect_reason::closed;
+void session::await_input() {
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const asio::error_code& ec) {
+                       try {
+                         self->on_readable(ec);
+                       } catch (const std::exception& e) {
+                         self->callback_failed("reader", e.what());
+                       } catch (...) {
+                         self->callback_failed("reader", nullptr);
+                       }
+                     });
+}
+
+// Reads what arrived and handles its lines straight from the shared buffer. Then it waits for
+// more input, or, if a line has to wait, hands that line and the rest of the chunk (saved in
+// inbox_, since other readers reuse the buffer) to read_held.
+void session::on_readable(const asio::error_code& wait_error) {
+  disconnect_reason end = disconnect_reason::reset;
   try {
-    for (;;) {
+    if (!wait_error) {
       asio::error_code ec;
-      co_await socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                                  asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        end = disconnect_reason::reset;
-        break;
-      }
       auto& buffer = server_.read_buffer();
       const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-      if (ec == asio::error::eof) break;
-      if (ec) {
-        end = disconnect_reason::reset;
-        break;
+      if (ec == asio::error::would_block || ec == asio::error::try_again) return await_input();
+      if (ec == asio::error::eof) return end_reading(disconnect_reason::closed);
+      if (!ec) {
+        server_.metrics().bytes_received.inc(static_cast<double>(n));
+        if (closing_) return await_input();  // draining until the peer closes
+        last_input_ = clock::now();
+        std::string_view input(buffer.data(), n);
+        pending_line line;
+        const hold why = handle_input(input, line);
+        if (why == hold::none) return await_input();
+        inbox_.assign(input);
+        auto cut = [self = shared_from_this()] {
+          self->server_.metrics().session_failures.inc();
+          self->close(disconnect_reason::error);
+          self->force_close();
+        };
+        spawn_logged(socket_.get_executor(), read_held(shared_from_this(), std::move(line), why),
+                     "conn " + std::to_string(id_) + " reader", cut);
+        return;
       }
-      server_.metrics().bytes_received.inc(static_cast<double>(n));
-      if (closing_) continue;  // draining until the peer closes; input no longer counts
-      last_input_ = clock::now();
-
-      // Lines are handled straight from the shared buffer. Before any wait, what is left of
-      // the chunk moves to inbox_, since other readers reuse the buffer meanwhile.
-      std::string_view input(buffer.data(), n);
-      while (auto frame = splitter_.next(input)) {
-        const bool too_long = frame->kind == protocol::frame_kind::too_long;
-        const std::string line = too_long ? std::string() : protocol::sanitize(frame->text);
-        if (!too_long && line.empty()) continue;
-
-        if (!bucket_.try_take(clock::now())) {
-          inbox_.assign(input);
-          co_await wait_for_token();
-          if (closing_) break;
-          input = inbox_;
-        }
-        auto parsed = too_long ? protocol::parse_result{protocol::parse_error{
-                                     error_code::line_too_long,
-                                     "line longer than " +
-                                         std::to_string(splitter_.max_line_bytes()) +
-                                         " bytes; discarded"}}
-                               : protocol::parse_command(line);
-        const auto* cmd = std::get_if<protocol::command>(&parsed);
-        // Replies, errors included, keep the order of the lines that caused them.
-        if (cmd == nullptr ? pending_publishes_ > 0 : needs_to_wait_before(*cmd)) {
-          inbox_.assign(input);
-          co_await wait_for_publishes();
-          if (closing_) break;
-          input = inbox_;
-        }
-        if (cmd == nullptr) {
-          handle_parse_error(std::get<protocol::parse_error>(parsed), line);
-          continue;
-        }
-        handle_line(*cmd);
-        if (closing_) break;
-      }
-      inbox_.clear();
-      if (inbox_.capacity() > 4096) inbox_.shrink_to_fit();
     }
   } catch (const std::exception& e) {
     spdlog::error("conn {} peer={} session failed: {}", id_, peer_, e.what());
     server_.metrics().session_failures.inc();
     end = disconnect_reason::error;
   }
+  end_reading(end);
+}
+
+// Takes the next non-empty line from `input` into `line`; false once input is used up.
+bool session::next_line(std::string_view& input, pending_line& line) {
+  while (auto frame = splitter_.next(input)) {
+    line.too_long = frame->kind == protocol::frame_kind::too_long;
+    line.text = line.too_long ? std::string() : protocol::sanitize(frame->text);
+    if (!line.too_long && line.text.empty()) continue;
+    line.have_token = false;
+    line.parsed.reset();
+    return true;
+  }
+  return false;
+}
+
+// Handles `line` unless it has to wait; then says what for. Called again after the wait, it
+// goes on from where it stopped (the token is not taken twice, the line not parsed twice).
+session::hold session::try_handle(pending_line& line) {
+  if (!line.have_token) {
+    if (!bucket_.try_take(clock::now())) return hold::token;
+    line.have_token = true;
+  }
+  if (!line.parsed) {
+    line.parsed = line.too_long ? protocol::parse_result{protocol::parse_error{
+                                      error_code::line_too_long,
+                                      "line longer than " +
+                                          std::to_string(splitter_.max_line_bytes()) +
+                                          " bytes; discarded"}}
+                                : protocol::parse_command(line.text);
+  }
+  const auto* cmd = std::get_if<protocol::command>(&*line.parsed);
+  // Replies, errors included, keep the order of the lines that caused them.
+  if (cmd == nullptr ? pending_publishes_ > 0 : needs_to_wait_before(*cmd)) {
+    return hold::publishes;
+  }
+  if (cmd == nullptr) {
+    handle_parse_error(std::get<protocol::parse_error>(*line.parsed), line.text);
+  } else {
+    handle_line(*cmd);
+  }
+  return hold::none;
+}
+
+// Handles the lines of `input` until it is used up or the session closes (none), or until one
+// has to wait: then `line` is that line and `input` what follows it.
+session::hold session::handle_input(std::string_view& input, pending_line& line) {
+  while (next_line(input, line)) {
+    const hold why = try_handle(line);
+    if (why != hold::none) return why;
+    if (closing_) break;
+  }
+  return hold::none;
+}
+
+// Waits for what `line` needs, handles it and the rest of the chunk (in inbox_), and goes back
+// to waiting for input once the chunk is done.
+asio::awaitable<void> session::read_held([[maybe_unused]] std::shared_ptr<session> self,
+                                         pending_line line, hold why) {
+  try {
+    for (;;) {
+      if (why == hold::token) {
+        co_await wait_for_token();
+        if (closing_) break;
+        line.have_token = true;
+      } else {
+        co_await wait_for_publishes();
+        if (closing_) break;
+      }
+      why = try_handle(line);
+      if (why != hold::none) continue;
+      if (closing_) break;
+      std::string_view input = inbox_;
+      why = handle_input(input, line);
+      if (why == hold::none) break;
+      inbox_.erase(0, inbox_.size() - input.size());  // keep what follows the held line
+    }
+    inbox_.clear();
+    if (inbox_.capacity() > 4096) inbox_.shrink_to_fit();
+    await_input();
+    co_return;
+  } catch (const std::exception& e) {
+    spdlog::error("conn {} peer={} session failed: {}", id_, peer_, e.what());
+    server_.metrics().session_failures.inc();
+  }
+  end_reading(disconnect_reason::error);
+}
+
+void session::end_reading(disconnect_reason end) {
   close(end);
   reader_done_ = true;
   finish_if_done();

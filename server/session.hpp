@@ -1,14 +1,17 @@
-// One client connection: it owns the socket, the reader and writer coroutines, the outbound
-// queue, and its place in rooms and the nick registry (which it leaves itself on close).
+// One client connection: it owns the socket, its reader and writer, the outbound queue, and
+// its place in rooms and the nick registry (which it leaves itself on close).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <asio/awaitable.hpp>
+#include <asio/error_code.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
@@ -73,12 +76,52 @@ class session : public std::enable_shared_from_this<session> {
   std::uint64_t mark = 0;
 
  private:
-  asio::awaitable<void> reader(std::shared_ptr<session> self);  // self: keeps the session alive
-  asio::awaitable<void> writer(std::shared_ptr<session> self);
+  // An idle connection keeps no coroutine: the reader and the writer are callbacks, and only a
+  // line that has to wait (flood control, earlier publishes) gets a coroutine until it is handled.
+  // Two coroutines per connection (frames, co_spawn's entry frames) were most of its memory.
+
+  // A line taken from the splitter, with how far its handling got.
+  struct pending_line {
+    std::string text;  // sanitized; empty for too_long
+    bool too_long = false;
+    bool have_token = false;                      // its flood-control token is taken
+    std::optional<protocol::parse_result> parsed;  // parsed once its token was taken
+  };
+  // What a line waits for before it can be handled.
+  enum class hold : std::uint8_t { none, token, publishes };
+
+  // A batch being written. It owns its lines meanwhile: close() may clear the queue.
+  struct write_batch {
+    std::vector<line_ptr> lines;
+    std::size_t bytes = 0;    // their size
+    std::size_t first = 0;    // first line not fully sent
+    std::size_t offset = 0;   // bytes of it already sent
+    std::size_t written = 0;  // bytes sent of the batch so far
+  };
+  enum class write_result : std::uint8_t { sent, blocked, failed };
+
+  void await_input();
+  void on_readable(const asio::error_code& wait_error);
+  bool next_line(std::string_view& input, pending_line& line);
+  hold try_handle(pending_line& line);
+  hold handle_input(std::string_view& input, pending_line& line);
+  asio::awaitable<void> read_held(std::shared_ptr<session> self, pending_line line, hold why);
+  void end_reading(disconnect_reason end);
   asio::awaitable<void> wait_for_publishes();
   asio::awaitable<void> wait_for_token();
   asio::awaitable<void> sleep_reader(clock::time_point until);
+
   void wake_writer();
+  void write_queued();
+  write_result send_batch(write_batch& batch);
+  void finish_batch(write_batch& batch);
+  void await_writable(write_batch batch);
+  void on_writable(const asio::error_code& ec, write_batch& batch);
+  void end_writing(bool failed);
+  // An exception escaped a callback: log it (`why` is its what(), null if it is not a
+  // std::exception), count it, and end only this connection, as spawn_logged does for a
+  // coroutine.
+  void callback_failed(std::string_view what, const char* why);
   void finish_if_done();
 
   // Command handling; each runs without waiting.
@@ -117,8 +160,8 @@ class session : public std::enable_shared_from_this<session> {
 
   outbound_queue out_;
   std::size_t queued_bytes_ = 0;  // queued plus being written
-  asio::steady_timer writer_wake_;
-  bool writer_sleeping_ = false;
+  // Nothing to write and no write in flight: the next delivery posts a writer run.
+  bool writer_sleeping_ = true;
 
   // Publishes handed to a room's broadcaster whose ok has not been queued yet. Further
   // commands wait for them so that replies keep the order of the commands.
