@@ -78,30 +78,6 @@ void append_number(std::string& out, std::int64_t value, int width) {
 // Appends "2026-11-22T01:56:35.123Z" (see format_iso8601).
 void append_iso8601(std::string& out, timestamp_ms ts) {
   const civil_time t = to_civil(ts);
-  if (t.year >= 0 && t.year <= 9999) {  // every real clock: fixed width, one append
-    char text[24];
-    const auto put = [&text](std::size_t at, unsigned value, std::size_t width) {
-      for (std::size_t i = width; i > 0; --i, value /= 10) {
-        text[at + i - 1] = static_cast<char>('0' + value % 10);
-      }
-    };
-    put(0, static_cast<unsigned>(t.year), 4);
-    text[4] = '-';
-    put(5, t.month, 2);
-    text[7] = '-';
-    put(8, t.day, 2);
-    text[10] = 'T';
-    put(11, t.hour, 2);
-    text[13] = ':';
-    put(14, t.minute, 2);
-    text[16] = ':';
-    put(17, t.second, 2);
-    text[19] = '.';
-    put(20, t.millisecond, 3);
-    text[23] = 'Z';
-    out.append(text, sizeof text);
-    return;
-  }
   append_number(out, t.year, 4);
   out.push_back('-');
   append_number(out, t.month, 2);
