@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/http_request_parser.hpp"
+#include "server/http/http_request_parser.hpp"
 
 namespace {
 

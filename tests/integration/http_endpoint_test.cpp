@@ -1,6 +1,6 @@
 // The metrics listener over real loopback sockets: an io_context runs the endpoint in a thread of
 // its own (as the server's loop would), and blocking clients with deadlines talk raw HTTP to it.
-#include "server/http_endpoint.hpp"
+#include "server/http/http_endpoint.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

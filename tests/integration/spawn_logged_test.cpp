@@ -15,7 +15,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "server/spawn.hpp"
+#include "server/loop/spawn.hpp"
 
 using namespace std::chrono_literals;
 

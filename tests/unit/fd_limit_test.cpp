@@ -2,7 +2,7 @@
 
 #include <sys/resource.h>
 
-#include "server/fd_limit.hpp"
+#include "server/service/fd_limit.hpp"
 
 namespace chatd {
 namespace {

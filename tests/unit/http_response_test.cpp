@@ -1,4 +1,4 @@
-#include "server/http_response.hpp"
+#include "server/http/http_response.hpp"
 
 #include <gtest/gtest.h>
 

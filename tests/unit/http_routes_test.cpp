@@ -1,4 +1,4 @@
-#include "server/http_routes.hpp"
+#include "server/http/http_routes.hpp"
 
 #include <gtest/gtest.h>
 

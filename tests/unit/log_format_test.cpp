@@ -1,4 +1,4 @@
-#include "server/log_format.hpp"
+#include "server/logging/log_format.hpp"
 
 #include <gtest/gtest.h>
 

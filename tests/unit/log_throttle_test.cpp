@@ -1,4 +1,4 @@
-#include "server/log_throttle.hpp"
+#include "server/logging/log_throttle.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "server/logging.hpp"
+#include "server/logging/logging.hpp"
 
 #include <stdlib.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "server/outbound_queue.hpp"
+#include "server/transport/outbound_queue.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "server/token_bucket.hpp"
+#include "server/chat/token_bucket.hpp"
 
 #include <gtest/gtest.h>
 

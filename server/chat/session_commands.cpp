@@ -6,9 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/names.hpp"
-#include "server/room.hpp"
-#include "server/server.hpp"
-#include "server/session.hpp"
+#include "server/chat/room.hpp"
+#include "server/daemon/server.hpp"
+#include "server/chat/session.hpp"
 
 namespace chatd {
 

@@ -1,4 +1,4 @@
-#include "server/logging.hpp"
+#include "server/logging/logging.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "server/log_format.hpp"
+#include "server/logging/log_format.hpp"
 
 namespace chatd {
 

@@ -1,4 +1,4 @@
-#include "server/server_metrics.hpp"
+#include "server/daemon/server_metrics.hpp"
 
 #include <string>
 

@@ -8,11 +8,11 @@
 
 #include "config/command_line.hpp"
 #include "config/config_loader.hpp"
-#include "server/fd_limit.hpp"
-#include "server/health_check.hpp"
-#include "server/listen_fds.hpp"
-#include "server/logging.hpp"
-#include "server/server.hpp"
+#include "server/service/fd_limit.hpp"
+#include "server/service/health_check.hpp"
+#include "server/service/listen_fds.hpp"
+#include "server/logging/logging.hpp"
+#include "server/daemon/server.hpp"
 
 namespace {
 

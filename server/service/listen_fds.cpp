@@ -1,4 +1,4 @@
-#include "server/listen_fds.hpp"
+#include "server/service/listen_fds.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -19,9 +19,9 @@
 #include "protocol/command.hpp"
 #include "protocol/events.hpp"
 #include "protocol/line_splitter.hpp"
-#include "server/disconnect_reason.hpp"
-#include "server/outbound_queue.hpp"
-#include "server/token_bucket.hpp"
+#include "server/transport/disconnect_reason.hpp"
+#include "server/transport/outbound_queue.hpp"
+#include "server/chat/token_bucket.hpp"
 
 namespace chatd {
 

@@ -1,4 +1,4 @@
-#include "server/health_check.hpp"
+#include "server/service/health_check.hpp"
 
 #include <array>
 
@@ -14,7 +14,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-#include "server/endpoint_text.hpp"
+#include "server/transport/endpoint_text.hpp"
 
 namespace chatd {
 

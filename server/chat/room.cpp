@@ -1,4 +1,4 @@
-#include "server/room.hpp"
+#include "server/chat/room.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -7,10 +7,10 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
-#include "server/encoded_event.hpp"
-#include "server/server.hpp"
-#include "server/session.hpp"
-#include "server/spawn.hpp"
+#include "server/chat/encoded_event.hpp"
+#include "server/daemon/server.hpp"
+#include "server/chat/session.hpp"
+#include "server/loop/spawn.hpp"
 
 namespace chatd {
 

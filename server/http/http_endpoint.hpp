@@ -13,7 +13,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
-#include "server/http_limits.hpp"
+#include "server/http/http_limits.hpp"
 
 namespace chatd {
 

@@ -1,4 +1,4 @@
-#include "server/http_endpoint.hpp"
+#include "server/http/http_endpoint.hpp"
 
 #include <utility>
 
@@ -11,9 +11,9 @@
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "server/endpoint_text.hpp"
-#include "server/http_connection.hpp"
-#include "server/listen_fds.hpp"
+#include "server/transport/endpoint_text.hpp"
+#include "server/http/http_connection.hpp"
+#include "server/service/listen_fds.hpp"
 
 namespace chatd {
 

@@ -1,4 +1,4 @@
-#include "server/service_notifier.hpp"
+#include "server/service/service_notifier.hpp"
 
 #include <systemd/sd-daemon.h>
 
@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "server/spawn.hpp"
+#include "server/loop/spawn.hpp"
 
 namespace chatd {
 

@@ -1,4 +1,4 @@
-#include "server/fd_limit.hpp"
+#include "server/service/fd_limit.hpp"
 
 #include <sys/resource.h>
 

@@ -1,4 +1,4 @@
-#include "server/server.hpp"
+#include "server/daemon/server.hpp"
 
 #include <algorithm>
 #include <unistd.h>
@@ -18,13 +18,13 @@
 #include "protocol/names.hpp"
 #include "config/config_diff.hpp"
 #include "config/config_loader.hpp"
-#include "server/encoded_event.hpp"
-#include "server/fd_limit.hpp"
-#include "server/logging.hpp"
-#include "server/endpoint_text.hpp"
-#include "server/room.hpp"
-#include "server/session.hpp"
-#include "server/spawn.hpp"
+#include "server/chat/encoded_event.hpp"
+#include "server/service/fd_limit.hpp"
+#include "server/logging/logging.hpp"
+#include "server/transport/endpoint_text.hpp"
+#include "server/chat/room.hpp"
+#include "server/chat/session.hpp"
+#include "server/loop/spawn.hpp"
 
 namespace chatd {
 

@@ -22,12 +22,12 @@
 #include "config/config.hpp"
 #include "protocol/events.hpp"
 #include "metrics/registry.hpp"
-#include "server/http_endpoint.hpp"
-#include "server/listen_fds.hpp"
-#include "server/log_throttle.hpp"
-#include "server/outbound_queue.hpp"
-#include "server/server_metrics.hpp"
-#include "server/service_notifier.hpp"
+#include "server/http/http_endpoint.hpp"
+#include "server/service/listen_fds.hpp"
+#include "server/logging/log_throttle.hpp"
+#include "server/transport/outbound_queue.hpp"
+#include "server/daemon/server_metrics.hpp"
+#include "server/service/service_notifier.hpp"
 
 namespace chatd {
 

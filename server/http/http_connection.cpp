@@ -1,4 +1,4 @@
-#include "server/http_connection.hpp"
+#include "server/http/http_connection.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -12,7 +12,7 @@
 #include <asio/write.hpp>
 #include <spdlog/spdlog.h>
 
-#include "server/http_request_parser.hpp"
+#include "server/http/http_request_parser.hpp"
 
 namespace chatd {
 

@@ -1,4 +1,4 @@
-#include "server/http_request_parser.hpp"
+#include "server/http/http_request_parser.hpp"
 
 #include <algorithm>
 #include <charconv>

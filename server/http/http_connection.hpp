@@ -16,8 +16,8 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "server/http_limits.hpp"
-#include "server/http_routes.hpp"
+#include "server/http/http_limits.hpp"
+#include "server/http/http_routes.hpp"
 
 namespace chatd {
 

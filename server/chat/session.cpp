@@ -1,4 +1,4 @@
-#include "server/session.hpp"
+#include "server/chat/session.hpp"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -17,9 +17,9 @@
 #include "protocol/format.hpp"
 #include "protocol/names.hpp"
 #include "protocol/sanitize.hpp"
-#include "server/room.hpp"
-#include "server/server.hpp"
-#include "server/spawn.hpp"
+#include "server/chat/room.hpp"
+#include "server/daemon/server.hpp"
+#include "server/loop/spawn.hpp"
 
 namespace chatd {
 

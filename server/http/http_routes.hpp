@@ -4,8 +4,8 @@
 #include <functional>
 #include <string>
 
-#include "server/http_request_parser.hpp"
-#include "server/http_response.hpp"
+#include "server/http/http_request_parser.hpp"
+#include "server/http/http_response.hpp"
 
 namespace chatd {
 

@@ -6,7 +6,7 @@
 
 #include "protocol/events.hpp"
 #include "protocol/format.hpp"
-#include "server/outbound_queue.hpp"
+#include "server/transport/outbound_queue.hpp"
 
 namespace chatd {
 

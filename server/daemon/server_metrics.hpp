@@ -11,7 +11,7 @@
 #include "metrics/registry.hpp"
 #include "protocol/command.hpp"
 #include "protocol/error_code.hpp"
-#include "server/disconnect_reason.hpp"
+#include "server/transport/disconnect_reason.hpp"
 
 namespace chatd {
 
