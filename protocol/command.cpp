@@ -28,8 +28,8 @@ std::pair<std::string_view, std::string_view> split_word(std::string_view s) noe
   return {s.substr(0, end), trim_leading(s.substr(end))};
 }
 
-parse_error usage(std::string_view text) {
-  return parse_error{error_code::bad_argument, "usage: " + std::string(text)};
+parse_error usage(command_kind kind, std::string_view text) {
+  return parse_error{error_code::bad_argument, "usage: " + std::string(text), kind};
 }
 
 // One parser per argument shape. `rest` is everything after the command name.
@@ -45,7 +45,7 @@ parse_result optional_arg(command_kind kind, std::string_view rest, std::string_
 
 parse_result required_arg(command_kind kind, std::string_view rest, std::string_view use) {
   const std::string_view arg = trim(rest);
-  if (arg.empty()) return usage(use);
+  if (arg.empty()) return usage(kind, use);
   return command{kind, std::string(arg), {}};
 }
 
@@ -55,19 +55,19 @@ parse_result optional_text(command_kind kind, std::string_view rest, std::string
 
 parse_result required_text(command_kind kind, std::string_view rest, std::string_view use) {
   const std::string_view text = trim_leading(rest);
-  if (text.empty()) return usage(use);
+  if (text.empty()) return usage(kind, use);
   return command{kind, {}, std::string(text)};
 }
 
 parse_result arg_and_text(command_kind kind, std::string_view rest, std::string_view use) {
   const auto [arg, text] = split_word(rest);
-  if (arg.empty() || text.empty()) return usage(use);
+  if (arg.empty() || text.empty()) return usage(kind, use);
   return command{kind, std::string(arg), std::string(text)};
 }
 
 parse_result format_arg(command_kind kind, std::string_view rest, std::string_view use) {
   std::string arg = fold_case(trim(rest));
-  if (arg != "human" && arg != "json") return usage(use);
+  if (arg != "human" && arg != "json") return usage(kind, use);
   return command{kind, std::move(arg), {}};
 }
 
@@ -113,6 +113,19 @@ parse_result parse_command(std::string_view line) {
   }
   return parse_error{error_code::unknown_command,
                      "unknown command " + std::string(typed) + " (type /help for the list)"};
+}
+
+bool allowed_before_registration(command_kind kind) noexcept {
+  switch (kind) {
+    case command_kind::nick:
+    case command_kind::format:
+    case command_kind::help:
+    case command_kind::ping:
+    case command_kind::quit:
+      return true;
+    default:
+      return false;
+  }
 }
 
 std::string_view command_name(command_kind kind) noexcept {

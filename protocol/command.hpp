@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <optional>
 #include <variant>
 
 #include "protocol/error_code.hpp"
@@ -35,6 +36,7 @@ struct command {
 struct parse_error {
   error_code code;      // bad_argument or unknown_command
   std::string message;  // human text, e.g. "usage: /msg NICK TEXT"
+  std::optional<command_kind> command = std::nullopt;  // the command that failed, if known
 };
 
 using parse_result = std::variant<command, parse_error>;
@@ -45,6 +47,10 @@ using parse_result = std::variant<command, parse_error>;
 // part of its free text (or, for one-word commands, make the argument invalid: "/join a b" keeps
 // arg "a b" so the caller reports room-invalid).
 parse_result parse_command(std::string_view line);
+
+// What a client may do before it has a nickname: pick one, set the format, ask for help,
+// ping and quit (any other line is taken as the nickname).
+bool allowed_before_registration(command_kind kind) noexcept;
 
 // The wire name of a command ("nick", "join", ...); "say" for text and me.
 std::string_view command_name(command_kind kind) noexcept;

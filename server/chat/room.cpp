@@ -7,10 +7,11 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "protocol/names.hpp"
+#include "server/chat/chat_client.hpp"
 #include "server/chat/encoded_event.hpp"
-#include "server/daemon/server.hpp"
-#include "server/chat/session.hpp"
-#include "server/loop/spawn.hpp"
+#include "server/chat/server_metrics.hpp"
+#include "server/loop/guard.hpp"
 
 namespace chatd {
 
@@ -20,8 +21,8 @@ namespace {
 constexpr std::size_t max_batch = 256;
 }  // namespace
 
-room::room(server& owner, std::string name, std::size_t history_capacity)
-    : server_(owner), name_(std::move(name)), history_capacity_(history_capacity) {}
+room::room(std::string name, std::unique_ptr<room_log> log, server_metrics& metrics)
+    : name_(std::move(name)), log_(std::move(log)), metrics_(metrics) {}
 
 void room::start(const asio::any_io_executor& executor) {
   wake_ = std::make_unique<asio::steady_timer>(executor);
@@ -31,14 +32,44 @@ void room::start(const asio::any_io_executor& executor) {
 
 void room::spawn_broadcaster(const asio::any_io_executor& executor) {
   // Should fan-out ever throw (out of memory), the message at fault is already off the queue:
-  // log it and carry on with a fresh broadcaster rather than leave the room silent.
-  spawn_logged(executor, broadcast(shared_from_this()), "room " + name_ + " broadcaster",
-               [self = shared_from_this(), executor] { self->spawn_broadcaster(executor); });
+  // carry on with a fresh broadcaster rather than leave the room silent.
+  spawn_guarded(executor, broadcast(shared_from_this()), "room " + name_ + " broadcaster",
+                [self = shared_from_this(), executor] { self->spawn_broadcaster(executor); });
 }
 
 void room::stop() {
   stopping_ = true;
   if (sleeping_) wake_->cancel();
+}
+
+bool room::has_member(const chat_client& client) const noexcept {
+  return std::find(members_.begin(), members_.end(), &client) != members_.end();
+}
+
+void room::add_member(chat_client& client) {
+  members_.push_back(&client);
+  client.registry_refs.hold();
+}
+
+bool room::remove_member(chat_client& client) {
+  const auto it = std::find(members_.begin(), members_.end(), &client);
+  if (it != members_.end()) {
+    members_.erase(it);
+    client.registry_refs.release();
+  }
+  return members_.empty();
+}
+
+std::vector<std::string> room::member_nicks() const {
+  std::vector<std::pair<std::string, std::string>> keyed;  // folded, as given
+  keyed.reserve(members_.size());
+  for (const chat_client* m : members_) keyed.emplace_back(protocol::fold_case(m->nick()), m->nick());
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> nicks;
+  nicks.reserve(keyed.size());
+  for (auto& [folded, nick] : keyed) nicks.push_back(std::move(nick));
+  return nicks;
 }
 
 void room::publish(publish_request request) {
@@ -47,6 +78,12 @@ void room::publish(publish_request request) {
     sleeping_ = false;
     wake_->cancel();
   }
+}
+
+void room::notify(const protocol::event& ev, const chat_client* except) {
+  encoded_event lines(ev);
+  for (chat_client* member : members_)
+    if (member != except) member->deliver(lines.get(member->format()));
 }
 
 asio::awaitable<void> room::broadcast([[maybe_unused]] std::shared_ptr<room> self) {
@@ -70,56 +107,23 @@ asio::awaitable<void> room::broadcast([[maybe_unused]] std::shared_ptr<room> sel
 }
 
 void room::fan_out(publish_request& request) {
-  const std::uint64_t seq = ++last_seq_;
-  remember(request, seq);
-
-  session* sender = server_.find_session(request.sender_id);
-  if (sender != nullptr) sender->publish_done(protocol::ok_say_event{name_, seq});
-
+  const std::uint64_t seq =
+      log_->append(stored_message{request.from, request.text, 0, request.ts, request.action});
   const protocol::event message = protocol::msg_event{
       name_, request.from, request.text, seq, request.ts, request.action, false};
   encoded_event lines(message);
   std::size_t delivered = 0;
-  for (session* member : members) {
-    if (member == sender) continue;
+  for (chat_client* member : members_) {
+    if (member == request.sender && member->id() == request.sender_id) {
+      member->publish_done(protocol::ok_say_event{name_, seq});
+      continue;
+    }
     member->deliver(lines.get(member->format()));
     ++delivered;
   }
-  auto& m = server_.metrics();
-  m.messages_delivered.inc(static_cast<double>(delivered));
-  m.fanout_seconds.observe(
+  metrics_.messages_delivered.inc(static_cast<double>(delivered));
+  metrics_.fanout_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - request.arrived).count());
-}
-
-void room::remember(const publish_request& request, std::uint64_t seq) {
-  if (history_capacity_ == 0) return;
-  stored_message entry{request.from, request.text, seq, request.ts, request.action};
-  if (history_.size() < history_capacity_) {
-    history_.push_back(std::move(entry));
-  } else {
-    history_[history_next_] = std::move(entry);
-    history_next_ = (history_next_ + 1) % history_capacity_;
-  }
-}
-
-std::vector<const stored_message*> room::recent_history(std::size_t max) const {
-  std::vector<const stored_message*> out;
-  const std::size_t n = std::min(max, history_.size());
-  out.reserve(n);
-  // Oldest entry sits at history_next_ once the ring is full, at 0 before.
-  const std::size_t oldest = history_.size() < history_capacity_ ? 0 : history_next_;
-  for (std::size_t i = history_.size() - n; i < history_.size(); ++i)
-    out.push_back(&history_[(oldest + i) % history_.size()]);
-  return out;
-}
-
-void room::set_history_capacity(std::size_t capacity) {
-  if (capacity == history_capacity_) return;
-  std::vector<stored_message> kept;
-  for (const stored_message* m : recent_history(capacity)) kept.push_back(*m);
-  history_ = std::move(kept);
-  history_capacity_ = capacity;
-  history_next_ = 0;
 }
 
 }  // namespace chatd

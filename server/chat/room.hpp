@@ -1,5 +1,6 @@
-// A chat room: its members (not owned), topic, history, and the broadcaster that orders and
-// fans out its messages.
+// A chat room owns its state: members (not owned), topic and log, changed only through its
+// methods. Its broadcaster, fed by an async queue, is the one place where the room's messages
+// get their order: it takes each seq from the room log and hands every member the same bytes.
 #pragma once
 
 #include <chrono>
@@ -14,15 +15,19 @@
 #include <asio/steady_timer.hpp>
 
 #include "protocol/events.hpp"
+#include "server/chat/room_log.hpp"
 
 namespace chatd {
 
-class session;
-class server;
+class chat_client;
+class server_metrics;
 
-// A message on its way from a publisher's reader to the room's broadcaster.
+// A message on its way from a publisher to the room's broadcaster.
 struct publish_request {
-  std::uint64_t sender_id;  // looked up again at fan-out: the sender may have gone meanwhile
+  // The sender gets its ok if it is still a member at fan-out; the id tells it from a newer
+  // client at the same address.
+  const chat_client* sender;
+  std::uint64_t sender_id;
   std::string from;
   std::string text;
   bool action;
@@ -30,57 +35,52 @@ struct publish_request {
   std::chrono::steady_clock::time_point arrived;
 };
 
-// A message as kept in the room's history ring.
-struct stored_message {
-  std::string from;
-  std::string text;
-  std::uint64_t seq;
-  protocol::timestamp_ms ts;
-  bool action;
-};
-
 class room : public std::enable_shared_from_this<room> {
  public:
-  room(server& owner, std::string name, std::size_t history_capacity);
+  room(std::string name, std::unique_ptr<room_log> log, server_metrics& metrics);
 
   // Spawns the broadcaster; the room lives while it runs.
   void start(const asio::any_io_executor& executor);
-  // Ends the broadcaster once the queue is drained (the room was removed from the server).
+  // Ends the broadcaster once its queue is drained (the room was removed from the registry).
   void stop();
 
   const std::string& name() const noexcept { return name_; }
-  std::uint64_t last_seq() const noexcept { return last_seq_; }
+  std::uint64_t last_seq() const noexcept { return log_->last_seq(); }
+  const std::string& topic() const noexcept { return topic_; }
+  void set_topic(std::string topic) { topic_ = std::move(topic); }
 
-  // Queues a message for the broadcaster, which gives it the next seq, stores it, tells the
-  // sender its seq, and hands it to every other member. Never waits; publishers bound
-  // themselves (see session::max_pipelined_publishes).
+  const std::vector<chat_client*>& members() const noexcept { return members_; }
+  bool has_member(const chat_client& client) const noexcept;
+  void add_member(chat_client& client);
+  // Returns true if the room is now empty.
+  bool remove_member(chat_client& client);
+  // The members' nicks, sorted as /who shows them (case-insensitively).
+  std::vector<std::string> member_nicks() const;
+
+  // Queues a message for the broadcaster. Never waits; publishers bound themselves.
   void publish(publish_request request);
+  // Sends `ev` to every member but `except`.
+  void notify(const protocol::event& ev, const chat_client* except);
 
-  // Up to `max` of the latest stored messages, oldest first.
-  std::vector<const stored_message*> recent_history(std::size_t max) const;
-
-  void set_history_capacity(std::size_t capacity);
-
-  std::string topic;
-  std::vector<session*> members;  // non-owning; a session removes itself when it leaves
+  // Up to `max` of the latest kept messages, oldest first.
+  std::vector<const stored_message*> recent(std::size_t max) const { return log_->recent(max); }
+  void set_history_capacity(std::size_t capacity) { log_->set_capacity(capacity); }
 
  private:
   void spawn_broadcaster(const asio::any_io_executor& executor);
   asio::awaitable<void> broadcast(std::shared_ptr<room> self);  // self: keeps the room alive
   void fan_out(publish_request& request);
-  void remember(const publish_request& request, std::uint64_t seq);
 
-  server& server_;
   std::string name_;
-  std::uint64_t last_seq_ = 0;
+  std::unique_ptr<room_log> log_;
+  server_metrics& metrics_;
+  std::string topic_;
+  std::vector<chat_client*> members_;  // in join order; a client leaves before it goes
+
   std::deque<publish_request> queue_;
   std::unique_ptr<asio::steady_timer> wake_;  // the broadcaster sleeps on it while idle
   bool sleeping_ = false;
   bool stopping_ = false;
-
-  std::vector<stored_message> history_;  // ring of history_capacity_ entries
-  std::size_t history_capacity_;
-  std::size_t history_next_ = 0;          // where the next message goes once the ring is full
 };
 
 }  // namespace chatd

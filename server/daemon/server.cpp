@@ -18,13 +18,12 @@
 #include "protocol/names.hpp"
 #include "config/config_diff.hpp"
 #include "config/config_loader.hpp"
-#include "server/chat/encoded_event.hpp"
 #include "server/service/fd_limit.hpp"
 #include "server/logging/logging.hpp"
 #include "server/transport/endpoint_text.hpp"
-#include "server/chat/room.hpp"
-#include "server/chat/session.hpp"
-#include "server/loop/spawn.hpp"
+#include "server/chat/chat_client.hpp"
+#include "server/loop/guard.hpp"
+#include "server/transport/tcp_connection.hpp"
 
 namespace chatd {
 
@@ -42,12 +41,19 @@ server::server(asio::io_context& io, config cfg)
       metrics_(registry_),
       notifier_(io,
                 [this] {
-                  return service_notifier::figures{sessions_.size(), rooms_.size(),
+                  return service_notifier::figures{directory_->client_count(),
+                                                   directory_->room_count(),
                                                    metrics_.messages_received.value()};
                 }),
       acceptor_(io),
       sweep_timer_(io),
-      signals_(io, SIGINT, SIGTERM, SIGHUP) {
+      signals_(io, SIGINT, SIGTERM, SIGHUP),
+      directory_(std::make_unique<directory>(io.get_executor(), cfg_, metrics_)),
+      transport_(metrics_.bytes_received, metrics_.bytes_sent, metrics_.session_failures,
+                 cfg_.limits.max_outbound_bytes) {
+  directory_->set_on_empty([this] {
+    if (shutting_down_) stop_when_idle();
+  });
   register_live_metrics();
 }
 
@@ -77,14 +83,14 @@ void server::start(const inherited_listeners& inherited) {
   }
 
   spawn_accept_loop();
-  spawn_logged(io_.get_executor(), sweep_loop(), "sweep");
-  spawn_logged(io_.get_executor(), signal_loop(), "signal handler");
+  spawn_guarded(io_.get_executor(), sweep_loop(), "sweep");
+  spawn_guarded(io_.get_executor(), signal_loop(), "signal handler");
   notifier_.ready();
 }
 
 void server::spawn_accept_loop() {
-  // Accepting must outlive any one failure (say, out of memory building a session).
-  spawn_logged(io_.get_executor(), accept_loop(), "accept loop", [this] {
+  // Accepting must outlive any one failure (say, out of memory building a client).
+  spawn_guarded(io_.get_executor(), accept_loop(), "accept loop", [this] {
     if (!shutting_down_) spawn_accept_loop();
   });
 }
@@ -108,15 +114,16 @@ void server::start_metrics_listener(std::optional<int> inherited_fd) {
 void server::register_live_metrics() {
   // Figures the server already holds are read at scrape time: nothing on the hot path.
   registry_.add_callback_gauge("chatd_connections_active", "Chat connections open now.")
-      .add({}, [this] { return static_cast<double>(sessions_.size()); });
+      .add({}, [this] { return static_cast<double>(directory_->client_count()); });
   registry_.add_callback_gauge("chatd_rooms_active", "Rooms that exist now.")
-      .add({}, [this] { return static_cast<double>(rooms_.size()); });
+      .add({}, [this] { return static_cast<double>(directory_->room_count()); });
   registry_
       .add_callback_gauge("chatd_outbound_queued_bytes",
                           "Bytes queued for clients and not yet written, over all connections.")
       .add({}, [this] {
         double total = 0;
-        for (const auto& [id, s] : sessions_) total += static_cast<double>(s->queued_bytes());
+        directory_->for_each_client(
+            [&](const chat_client& c) { total += static_cast<double>(c.queued_bytes()); });
         return total;
       });
   registry_.add_gauge("chatd_build_info", "Always 1; the version is in the label.", {"version"})
@@ -147,36 +154,34 @@ asio::awaitable<void> server::accept_loop() {
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       continue;
     }
-    begin_session(std::move(socket));
+    admit(std::move(socket));
   }
 }
 
-void server::begin_session(asio::ip::tcp::socket socket) {
+void server::admit(asio::ip::tcp::socket socket) {
   asio::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   if (ec) return;  // already gone (reset before we got to it)
   const std::string peer = endpoint_text(remote);
   const auto& limits = cfg_.limits;
-  if (sessions_.size() >= limits.max_connections) {
+  if (directory_->client_count() >= limits.max_connections) {
     metrics_.rejected(reject_reason::server_full).inc();
     return reject(std::move(socket), peer, "server-full",
                   protocol::bye_event{"server-full"});
   }
   std::string ip = remote.address().to_string();
-  std::size_t& from_ip = connections_per_ip_[ip];
-  if (from_ip >= limits.max_connections_per_ip) {
+  if (directory_->connections_from(ip) >= limits.max_connections_per_ip) {
     metrics_.rejected(reject_reason::too_many_connections).inc();
     return reject(std::move(socket), peer, "too-many-connections",
                   protocol::error_event{protocol::error_code::too_many_connections,
                                         "too many connections from " + ip});
   }
-  ++from_ip;
   metrics_.connections_accepted.inc();
-  const std::uint64_t id = next_session_id_++;
-  auto s = std::make_shared<session>(*this, std::move(socket), id, peer, std::move(ip));
-  sessions_.emplace(id, s.get());
+  const std::uint64_t id = next_client_id_++;
   spdlog::info("conn {} open peer={}", id, peer);
-  s->start();
+  auto conn = std::make_shared<tcp_connection>(transport_, std::move(socket), id, peer,
+                                               std::move(ip));
+  std::make_shared<chat_client>(*directory_, std::move(conn), id)->start();
 }
 
 void server::reject(asio::ip::tcp::socket socket, const std::string& peer,
@@ -185,7 +190,7 @@ void server::reject(asio::ip::tcp::socket socket, const std::string& peer,
     spdlog::warn("connection from {} rejected: {} ({} more rejections not logged)", peer,
                  reason, reject_log_.suppressed());
   }
-  // One line to say why, without a session: a new socket's send buffer is empty, so a
+  // One line to say why, without a client: a new socket's send buffer is empty, so a
   // non-blocking write takes it whole. Then close; accepting goes on.
   const std::string text = protocol::encode(line, protocol::output_format::human);
   asio::error_code ignored;
@@ -201,24 +206,27 @@ asio::awaitable<void> server::sweep_loop() {
     const auto due = sweep_timer_.expiry();
     asio::error_code ignored;
     co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    if (shutting_down_ && sessions_.empty()) break;
+    if (shutting_down_ && directory_->client_count() == 0) break;
 
     const auto now = clock::now();
     if (!ignored) {
       // How late the timer ran is how long everything else kept the loop busy.
       metrics_.event_loop_lag.observe(std::chrono::duration<double>(now - due).count());
     }
-    // on_tick never removes a session synchronously (it only cuts sockets), so iterating
-    // the map directly is safe.
-    for (auto& [id, s] : sessions_) s->on_tick(now);
+    // A client forgets itself from a later turn than the one that stops it, so the map
+    // does not change under this pass.
+    directory_->for_each_client([&](chat_client& c) { c.on_tick(now); });
 
-    if (shutting_down_ && now >= shutdown_deadline_ && !sessions_.empty()) {
+    const std::size_t left = directory_->client_count();
+    if (shutting_down_ && now >= shutdown_deadline_ && left > 0) {
       if (!forced_exit_) {
-        spdlog::warn("shutdown grace over; cutting {} connections", sessions_.size());
+        spdlog::warn("shutdown grace over; cutting {} connections", left);
         forced_exit_ = true;
-        for (auto& [id, s] : sessions_) s->force_close();
+        directory_->for_each_client([](chat_client& c) {
+          c.stop(disconnect_reason::server_shutdown, stop_mode::cut);
+        });
       } else if (now >= shutdown_deadline_ + std::chrono::seconds(1)) {
-        spdlog::error("{} connections did not end; stopping the loop", sessions_.size());
+        spdlog::error("{} connections did not end; stopping the loop", left);
         io_.stop();
         break;
       }
@@ -249,21 +257,21 @@ void server::shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   shutdown_deadline_ = clock::now() + cfg_.limits.shutdown_grace;
-  notifier_.stopping(fmt::format("shutting down: {} connections flushing", sessions_.size()));
-  spdlog::info("stopped accepting; {} connections get up to {} ms to flush", sessions_.size(),
+  const std::size_t clients = directory_->client_count();
+  notifier_.stopping(fmt::format("shutting down: {} connections flushing", clients));
+  spdlog::info("stopped accepting; {} connections get up to {} ms to flush", clients,
                cfg_.limits.shutdown_grace.count());
   asio::error_code ignored;
   acceptor_.close(ignored);
 
-  std::vector<std::shared_ptr<session>> all;
-  all.reserve(sessions_.size());
-  for (auto& [id, s] : sessions_) all.push_back(s->shared_from_this());
-  for (auto& s : all) s->close(disconnect_reason::server_shutdown);
-  if (sessions_.empty()) stop_when_idle();
+  for (auto& c : directory_->all_clients()) {
+    c->stop(disconnect_reason::server_shutdown, stop_mode::flush);
+  }
+  if (directory_->client_count() == 0) stop_when_idle();
 }
 
 void server::stop_when_idle() {
-  // With the acceptor closed and no sessions or rooms left, these are the last waits:
+  // With the acceptor closed and no clients or rooms left, these are the last waits:
   // once cancelled, io_context::run returns by itself.
   idle_ = true;
   sweep_timer_.cancel();
@@ -293,7 +301,7 @@ void server::reload() {
     spdlog::error("config reload failed, keeping the current configuration: {}", e.what());
   }
   notifier_.reloaded(fmt::format("{} connections, {} rooms (configuration reloaded)",
-                                 sessions_.size(), rooms_.size()));
+                                 directory_->client_count(), directory_->room_count()));
 }
 
 void server::apply_config(config next) {
@@ -313,13 +321,9 @@ void server::apply_config(config next) {
   const bool log_changed = next.log.level != cfg_.log.level ||
                            next.log.pattern != cfg_.log.pattern ||
                            next.log.format != cfg_.log.format;
-  const bool history_changed = next.rooms.history != cfg_.rooms.history;
   cfg_ = std::move(next);
-
-  for (auto& [id, s] : sessions_) s->apply_limits(cfg_.limits);
-  if (history_changed) {
-    for (auto& [name, r] : rooms_) r->set_history_capacity(cfg_.rooms.history);
-  }
+  directory_->apply_config(cfg_);
+  transport_.max_outbound_bytes = cfg_.limits.max_outbound_bytes;
   // Said under whichever of the old and new levels shows info lines, so that quieting the
   // log and making it louder are both recorded.
   const auto say_what_changed = [&] {
@@ -330,90 +334,6 @@ void server::apply_config(config next) {
   if (said) say_what_changed();
   if (log_changed) setup_logging(cfg_.log);
   if (!said) say_what_changed();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Registries
-
-session* server::find_session(std::uint64_t id) const {
-  const auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : it->second;
-}
-
-void server::forget_session(std::uint64_t id, const std::string& ip) {
-  sessions_.erase(id);
-  const auto it = connections_per_ip_.find(ip);
-  if (it != connections_per_ip_.end() && --it->second == 0) connections_per_ip_.erase(it);
-  if (shutting_down_ && sessions_.empty()) stop_when_idle();
-}
-
-session* server::find_nick(std::string_view nick) const {
-  const auto it = nicks_.find(protocol::fold_case(nick));
-  return it == nicks_.end() ? nullptr : it->second;
-}
-
-void server::claim_nick(session& owner, std::string_view old_nick, std::string_view new_nick) {
-  if (!old_nick.empty()) nicks_.erase(protocol::fold_case(old_nick));
-  nicks_[protocol::fold_case(new_nick)] = &owner;
-}
-
-void server::release_nick(std::string_view nick) { nicks_.erase(protocol::fold_case(nick)); }
-
-room* server::find_room(const std::string& canonical) const {
-  const auto it = rooms_.find(canonical);
-  return it == rooms_.end() ? nullptr : it->second.get();
-}
-
-room* server::create_room(const std::string& canonical) {
-  auto r = std::make_shared<room>(*this, canonical, cfg_.rooms.history);
-  r->start(io_.get_executor());
-  room* raw = r.get();
-  rooms_.emplace(canonical, std::move(r));
-  return raw;
-}
-
-void server::remove_room(room* r) {
-  const auto it = rooms_.find(r->name());
-  if (it == rooms_.end() || it->second.get() != r) return;
-  const std::shared_ptr<room> keep = std::move(it->second);
-  rooms_.erase(it);
-  keep->stop();  // the broadcaster drains what is queued, then ends and frees the room
-}
-
-std::vector<protocol::room_info> server::list_rooms() const {
-  std::vector<protocol::room_info> out;
-  out.reserve(rooms_.size());
-  for (const auto& [name, r] : rooms_) out.push_back({name, r->members.size(), r->topic});
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
-  return out;
-}
-
-void server::notify_peers(session& subject, const protocol::event& ev) {
-  const std::uint64_t epoch = ++mark_epoch_;
-  subject.mark = epoch;
-  encoded_event lines(ev);
-  for (room* r : subject.rooms()) {
-    for (session* member : r->members) {
-      if (member->mark == epoch) continue;
-      member->mark = epoch;
-      member->deliver(lines.get(member->format()));
-    }
-  }
-}
-
-void server::log_offence(std::uint64_t id, const std::string& peer, std::string_view what) {
-  log_throttle& throttle = offence_logs_[std::string(what)];
-  if (throttle.allow(clock::now())) {
-    spdlog::warn("conn {} peer={} limit hit: {} ({} more not logged)", id, peer, what,
-                 throttle.suppressed());
-  }
-}
-
-void server::notify_room(room& r, const protocol::event& ev, const session* except) {
-  encoded_event lines(ev);
-  for (session* member : r.members)
-    if (member != except) member->deliver(lines.get(member->format()));
 }
 
 }  // namespace chatd

@@ -1,4 +1,4 @@
-// The chat server: listener, registries of sessions, nicknames and rooms, periodic sweep and
+// The daemon around the chat: the listeners, admission, the periodic sweep, signals, reload and
 // phased shutdown, all on one io_context run by one thread.
 #pragma once
 
@@ -22,17 +22,16 @@
 #include "config/config.hpp"
 #include "protocol/events.hpp"
 #include "metrics/registry.hpp"
+#include "server/chat/directory.hpp"
+#include "server/chat/server_metrics.hpp"
 #include "server/http/http_endpoint.hpp"
 #include "server/service/listen_fds.hpp"
 #include "server/logging/log_throttle.hpp"
-#include "server/transport/outbound_queue.hpp"
-#include "server/daemon/server_metrics.hpp"
+#include "server/transport/transport_context.hpp"
 #include "server/service/service_notifier.hpp"
 
 namespace chatd {
 
-class room;
-class session;
 
 class server {
  public:
@@ -66,42 +65,15 @@ class server {
   // True if the sweep had to force the last connections closed (for the exit path).
   bool forced_exit() const noexcept { return forced_exit_; }
 
-  // --- registries, used by sessions and rooms ---
-  session* find_session(std::uint64_t id) const;
-  void forget_session(std::uint64_t id, const std::string& ip);
-
-  session* find_nick(std::string_view nick) const;   // case-insensitive
-  void claim_nick(session& owner, std::string_view old_nick, std::string_view new_nick);
-  void release_nick(std::string_view nick);
-
-  room* find_room(const std::string& canonical) const;
-  room* create_room(const std::string& canonical);    // caller checked limits.max_rooms
-  void remove_room(room* r);                          // the room has no members left
-  std::size_t room_count() const noexcept { return rooms_.size(); }
-  std::vector<protocol::room_info> list_rooms() const;
-
-  // Sends `ev` once to every session sharing a room with `subject`, never to `subject`.
-  void notify_peers(session& subject, const protocol::event& ev);
-  // Sends `ev` to every member of `r` but `except`.
-  void notify_room(room& r, const protocol::event& ev, const session* except);
-
-  // Logs that a client hit a limit: at most one line per second for each kind of offence over
-  // all clients (the rest are counted in the metrics and summed up in the next line).
-  void log_offence(std::uint64_t id, const std::string& peer, std::string_view what);
-
-  // A loop-wide read buffer: readers read into it and process synchronously, so idle
-  // connections hold no read buffer of their own.
-  std::array<char, 64 * 1024>& read_buffer() noexcept { return read_buffer_; }
-  // Likewise a loop-wide batch vector for writers: a writer takes it while it writes and gives
-  // it back, empty, when done, so sleeping connections hold no batch.
-  std::vector<line_ptr>& write_scratch() noexcept { return write_scratch_; }
+  // The chat's registries (clients, nicks, rooms).
+  directory& chat() noexcept { return *directory_; }
 
  private:
   void spawn_accept_loop();
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> sweep_loop();
   asio::awaitable<void> signal_loop();
-  void begin_session(asio::ip::tcp::socket socket);
+  void admit(asio::ip::tcp::socket socket);
   void reject(asio::ip::tcp::socket socket, const std::string& peer, std::string_view reason,
               const protocol::event& line);
   void stop_when_idle();
@@ -120,12 +92,9 @@ class server {
   asio::steady_timer sweep_timer_;
   asio::signal_set signals_;
 
-  std::uint64_t next_session_id_ = 1;
-  std::unordered_map<std::uint64_t, session*> sessions_;
-  std::unordered_map<std::string, std::size_t> connections_per_ip_;
-  std::unordered_map<std::string, session*> nicks_;  // folded nick -> owner
-  std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
-  std::uint64_t mark_epoch_ = 0;
+  std::unique_ptr<directory> directory_;
+  transport_context transport_;
+  std::uint64_t next_client_id_ = 1;
 
   bool shutting_down_ = false;
   bool forced_exit_ = false;
@@ -134,10 +103,6 @@ class server {
 
   log_throttle accept_log_;
   log_throttle reject_log_;
-  std::unordered_map<std::string, log_throttle> offence_logs_;  // by kind of offence
-
-  std::array<char, 64 * 1024> read_buffer_{};
-  std::vector<line_ptr> write_scratch_;
 };
 
 }  // namespace chatd

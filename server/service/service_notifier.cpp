@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "server/loop/spawn.hpp"
+#include "server/loop/guard.hpp"
 
 namespace chatd {
 
@@ -69,8 +69,8 @@ void service_notifier::ready() {
                watchdog_.count() > 0
                    ? fmt::format("; watchdog ping every {} ms", watchdog_.count() / 2000)
                    : std::string());
-  spawn_logged(io_.get_executor(), status_loop(), "systemd status");
-  if (watchdog_.count() > 0) spawn_logged(io_.get_executor(), watchdog_loop(), "systemd watchdog");
+  spawn_guarded(io_.get_executor(), status_loop(), "systemd status");
+  if (watchdog_.count() > 0) spawn_guarded(io_.get_executor(), watchdog_loop(), "systemd watchdog");
 }
 
 void service_notifier::reloading() {

@@ -13,7 +13,7 @@ enum class disconnect_reason {
   idle_timeout,      // no input within limits.idle_timeout
   slow_consumer,     // unsent output passed limits.max_outbound_bytes
   server_shutdown,   // SIGTERM/SIGINT
-  error,             // an unexpected exception in the session (logged)
+  error,             // an unexpected exception in the connection or client (logged)
 };
 
 inline constexpr disconnect_reason all_disconnect_reasons[] = {

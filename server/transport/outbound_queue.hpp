@@ -1,4 +1,4 @@
-// A session's queue of encoded lines waiting to be written, bounded by the owner in bytes.
+// A connection's queue of encoded lines waiting to be written, bounded by the connection in bytes.
 #pragma once
 
 #include <cstddef>

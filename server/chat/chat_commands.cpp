@@ -1,4 +1,4 @@
-// The chat commands of a session: each runs to completion without waiting.
+// The chat commands of a client: each runs to completion without waiting.
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -6,9 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/names.hpp"
+#include "server/chat/chat_client.hpp"
+#include "server/chat/directory.hpp"
 #include "server/chat/room.hpp"
-#include "server/daemon/server.hpp"
-#include "server/chat/session.hpp"
 
 namespace chatd {
 
@@ -23,6 +23,7 @@ protocol::timestamp_ms now_ms() {
       .count();
 }
 
+// Before registration a plain line is the nickname, with the blanks around it ignored.
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
@@ -30,28 +31,16 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, last - first + 1);
 }
 
-bool nick_less(const std::string& a, const std::string& b) {
-  return protocol::fold_case(a) < protocol::fold_case(b);
-}
-
-std::vector<std::string> member_nicks(const room& r) {
-  std::vector<std::string> nicks;
-  nicks.reserve(r.members.size());
-  for (const session* m : r.members) nicks.push_back(m->nick());
-  std::sort(nicks.begin(), nicks.end(), nick_less);
-  return nicks;
-}
-
 }  // namespace
 
 
-void session::send_error(error_code code, std::string_view message) {
-  server_.metrics().errors(code).inc();
+void chat_client::send_error(error_code code, std::string_view message) {
+  dir_.metrics().errors(code).inc();
   switch (code) {
     case error_code::line_too_long:
     case error_code::too_many_rooms:
     case error_code::server_rooms_full:
-      server_.log_offence(id_, peer_, protocol::to_string(code));
+      dir_.log_offence(id_, peer(), protocol::to_string(code));
       break;
     default:
       break;  // ordinary mistakes: counted, not logged
@@ -59,40 +48,23 @@ void session::send_error(error_code code, std::string_view message) {
   send(protocol::error_event{code, message});
 }
 
-// Before registration only these work; "/join" with no argument is still not-registered.
-static bool allowed_before_registration(std::string_view line) {
-  const auto end = line.find_first_of(" \t");
-  const std::string name = protocol::fold_case(line.substr(0, end));
-  return name == "/nick" || name == "/format" || name == "/help" || name == "/ping" ||
-         name == "/quit";
-}
-
-void session::handle_parse_error(const protocol::parse_error& error, std::string_view line) {
+void chat_client::handle_parse_error(const protocol::parse_error& error) {
+  // Before registration a command with bad arguments is reported as such only if it is one
+  // that works then: "/join" alone is still not-registered.
   if (!registered() && error.code == error_code::bad_argument &&
-      !allowed_before_registration(line)) {
+      !(error.command && protocol::allowed_before_registration(*error.command))) {
     return send_error(error_code::not_registered, "pick a nickname first: /nick NAME");
   }
   send_error(error.code, error.message);
 }
 
-void session::handle_line(const protocol::command& cmd) {
+void chat_client::handle_command(const protocol::command& cmd) {
   const bool nick_line = !registered() && cmd.kind == command_kind::text;
-  server_.metrics().commands(nick_line ? command_kind::nick : cmd.kind).inc();
+  dir_.metrics().commands(nick_line ? command_kind::nick : cmd.kind).inc();
   if (!registered()) {
-    switch (cmd.kind) {
-      case command_kind::text:
-        handle_nick(std::string(trim(cmd.text)));  // before registration a line is a nickname
-        return;
-      case command_kind::nick:
-      case command_kind::format:
-      case command_kind::help:
-      case command_kind::ping:
-      case command_kind::quit:
-        break;
-      default:
-        send_error(error_code::not_registered, "pick a nickname first: /nick NAME");
-        return;
-    }
+    if (cmd.kind == command_kind::text) return handle_nick(std::string(trim(cmd.text)));
+    if (!protocol::allowed_before_registration(cmd.kind))
+      return send_error(error_code::not_registered, "pick a nickname first: /nick NAME");
   }
   switch (cmd.kind) {
     case command_kind::text:
@@ -119,86 +91,84 @@ void session::handle_line(const protocol::command& cmd) {
     case command_kind::format: return handle_format(cmd.arg);
     case command_kind::ping: return send(protocol::pong_reply{cmd.text});
     case command_kind::help: return send(protocol::ok_help_event{});
-    case command_kind::quit: return close(disconnect_reason::quit, cmd.text);
+    case command_kind::quit: return stop(disconnect_reason::quit, stop_mode::flush, cmd.text);
   }
 }
 
-void session::handle_nick(const std::string& name) {
-  const std::size_t max_len = server_.cfg().limits.nick_max;
+void chat_client::handle_nick(const std::string& name) {
+  const std::size_t max_len = dir_.cfg().limits.nick_max;
   if (!protocol::is_valid_nick(name, max_len)) {
     return send_error(error_code::nick_invalid,
                       "a nickname is 1 to " + std::to_string(max_len) +
                           " letters, digits, _ or -, starting with a letter");
   }
-  session* owner = server_.find_nick(name);
+  chat_client* owner = dir_.find_nick(name);
   if (owner != nullptr && owner != this)
     return send_error(error_code::nick_taken, name + " is already in use");
 
   const bool first = !registered();
   const std::string old = nick_;
-  server_.claim_nick(*this, old, name);
+  dir_.claim_nick(*this, old, name);
   nick_ = name;
   send(protocol::ok_nick_event{nick_});
   if (first) {
-    spdlog::info("conn {} registered peer={} nick={}", id_, peer_, nick_);
-    const std::string& lobby = server_.cfg().rooms.default_room;
+    spdlog::info("conn {} registered peer={} nick={}", id_, peer(), nick_);
+    const std::string& lobby = dir_.cfg().rooms.default_room;
     if (!lobby.empty()) handle_join(lobby, true);
   } else if (old != nick_) {
-    server_.notify_peers(*this, protocol::nick_event{old, nick_});
+    dir_.notify_peers(*this, protocol::nick_event{old, nick_});
   }
 }
 
-room* session::joined_room(const std::string& canonical) const {
+room* chat_client::joined_room(const std::string& canonical) const {
   for (room* r : rooms_)
     if (r->name() == canonical) return r;
   return nullptr;
 }
 
-void session::handle_join(const std::string& name, bool automatic) {
+void chat_client::handle_join(const std::string& name, bool automatic) {
   const auto canonical = protocol::normalize_room(name);
   if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
   if (room* already = joined_room(*canonical)) {
     current_ = already;
-    const auto nicks = member_nicks(*already);
-    return send(protocol::ok_join_event{already->name(), &nicks, already->topic,
+    const auto nicks = already->member_nicks();
+    return send(protocol::ok_join_event{already->name(), &nicks, already->topic(),
                                         already->last_seq()});
   }
-  const auto& limits = server_.cfg().limits;
+  const auto& limits = dir_.cfg().limits;
   if (rooms_.size() >= limits.max_rooms_per_client) {
     return send_error(error_code::too_many_rooms,
                       "you are in " + std::to_string(rooms_.size()) + " rooms, the most allowed");
   }
-  room* target = server_.find_room(*canonical);
+  room* target = dir_.find_room(*canonical);
   if (target == nullptr) {
-    if (server_.room_count() >= limits.max_rooms)
+    if (dir_.room_count() >= limits.max_rooms)
       return send_error(error_code::server_rooms_full, "the server has no room for more rooms");
-    target = server_.create_room(*canonical);
+    target = dir_.create_room(*canonical);
   }
-  target->members.push_back(this);
+  target->add_member(*this);
   rooms_.push_back(target);
   current_ = target;
 
   if (automatic) {
     send(protocol::join_event{target->name(), nick_});
   } else {
-    const auto nicks = member_nicks(*target);
-    send(protocol::ok_join_event{target->name(), &nicks, target->topic, target->last_seq()});
+    const auto nicks = target->member_nicks();
+    send(protocol::ok_join_event{target->name(), &nicks, target->topic(), target->last_seq()});
   }
-  for (const stored_message* m : target->recent_history(server_.cfg().rooms.history_replay)) {
+  for (const stored_message* m : target->recent(dir_.cfg().rooms.history_replay)) {
     send(protocol::msg_event{target->name(), m->from, m->text, m->seq, m->ts, m->action, true});
   }
-  server_.notify_room(*target, protocol::join_event{target->name(), nick_}, this);
+  target->notify(protocol::join_event{target->name(), nick_}, this);
 }
 
-void session::leave_room(room* r) {
-  auto& members = r->members;
-  members.erase(std::remove(members.begin(), members.end(), this), members.end());
-  rooms_.erase(std::remove(rooms_.begin(), rooms_.end(), r), rooms_.end());
-  if (current_ == r) current_ = rooms_.empty() ? nullptr : rooms_.back();
-  if (members.empty()) server_.remove_room(r);
+void chat_client::leave_room(room& r) {
+  rooms_.erase(std::remove(rooms_.begin(), rooms_.end(), &r), rooms_.end());
+  if (current_ == &r) current_ = rooms_.empty() ? nullptr : rooms_.back();
+  if (r.remove_member(*this)) dir_.remove_room(r);
 }
 
-void session::handle_part(const std::string& name) {
+void chat_client::handle_part(const std::string& name) {
   room* target = current_;
   if (!name.empty()) {
     const auto canonical = protocol::normalize_room(name);
@@ -210,54 +180,55 @@ void session::handle_part(const std::string& name) {
   if (target == nullptr) return send_error(error_code::not_in_room, "you are in no room");
 
   const std::string room_name = target->name();
-  server_.notify_room(*target, protocol::part_event{room_name, nick_}, this);
-  leave_room(target);
+  target->notify(protocol::part_event{room_name, nick_}, this);
+  leave_room(*target);
   send(protocol::ok_part_event{room_name});
 }
 
-void session::handle_publish(room* target, const std::string& text, bool action) {
-  server_.metrics().messages_received.inc();
+void chat_client::handle_publish(room* target, const std::string& text, bool action) {
+  dir_.metrics().messages_received.inc();
   ++pending_publishes_;
   pending_room_ = target;
-  target->publish(publish_request{id_, nick_, text, action, now_ms(), clock::now()});
+  target->publish(publish_request{this, id_, nick_, text, action, now_ms(), clock::now()});
 }
 
-void session::handle_msg(const std::string& to, const std::string& text) {
-  session* target = server_.find_nick(to);
+void chat_client::handle_msg(const std::string& to, const std::string& text) {
+  chat_client* target = dir_.find_nick(to);
   if (target == nullptr) return send_error(error_code::no_such_nick, "no one is called " + to);
   target->send(protocol::pm_event{nick_, target->nick(), text, now_ms()});
-  server_.metrics().private_messages.inc();
+  dir_.metrics().private_messages.inc();
   send(protocol::ok_msg_event{target->nick()});
 }
 
-void session::handle_topic(const std::string& text) {
+void chat_client::handle_topic(const std::string& text) {
   if (current_ == nullptr) return send_error(error_code::no_room, "join a room first: /join ROOM");
-  if (text.empty()) return send(protocol::ok_topic_event{current_->name(), current_->topic, false});
-  current_->topic = text;
-  send(protocol::ok_topic_event{current_->name(), current_->topic, true});
-  server_.notify_room(*current_, protocol::topic_event{current_->name(), nick_, current_->topic},
-                      this);
+  if (text.empty()) {
+    return send(protocol::ok_topic_event{current_->name(), current_->topic(), false});
+  }
+  current_->set_topic(text);
+  send(protocol::ok_topic_event{current_->name(), current_->topic(), true});
+  current_->notify(protocol::topic_event{current_->name(), nick_, current_->topic()}, this);
 }
 
-void session::handle_rooms() {
-  const auto rooms = server_.list_rooms();
+void chat_client::handle_rooms() {
+  const auto rooms = dir_.list_rooms();
   send(protocol::rooms_reply{&rooms});
 }
 
-void session::handle_who(const std::string& name) {
+void chat_client::handle_who(const std::string& name) {
   room* target = current_;
   if (!name.empty()) {
     const auto canonical = protocol::normalize_room(name);
     if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
-    target = server_.find_room(*canonical);
+    target = dir_.find_room(*canonical);
     if (target == nullptr) return send_error(error_code::no_such_room, "no room " + *canonical);
   }
   if (target == nullptr) return send_error(error_code::not_in_room, "you are in no room");
-  const auto nicks = member_nicks(*target);
+  const auto nicks = target->member_nicks();
   send(protocol::who_reply{target->name(), &nicks});
 }
 
-void session::handle_format(const std::string& name) {
+void chat_client::handle_format(const std::string& name) {
   format_ = name == "json" ? protocol::output_format::json : protocol::output_format::human;
   send(protocol::ok_format_event{format_});
 }

@@ -1,5 +1,5 @@
-// spawn_logged: an exception escaping one coroutine is logged and handed to its on_error, and
-// never reaches io_context::run or another coroutine. In-process, on a real io_context.
+// spawn_guarded and guarded: an exception escaping one task is logged and handed to its failure
+// path, and never reaches io_context::run or another task. In-process, on a real io_context.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -15,7 +15,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "server/loop/spawn.hpp"
+#include "server/loop/guard.hpp"
 
 using namespace std::chrono_literals;
 
@@ -45,7 +45,7 @@ class captured_log {
 
 }  // namespace
 
-TEST(SpawnLogged, ExceptionInOneCoroutineLeavesTheOtherAndTheLoopRunning) {
+TEST(Guard, ExceptionInOneCoroutineLeavesTheOtherAndTheLoopRunning) {
   captured_log log;
   asio::io_context io;
   int thrower_errors = 0;
@@ -72,8 +72,8 @@ TEST(SpawnLogged, ExceptionInOneCoroutineLeavesTheOtherAndTheLoopRunning) {
     worker_finished = true;
   };
 
-  chatd::spawn_logged(io.get_executor(), worker(), "worker", [&] { ++worker_errors; });
-  chatd::spawn_logged(io.get_executor(), thrower(), "thrower", [&] { ++thrower_errors; });
+  chatd::spawn_guarded(io.get_executor(), worker(), "worker", [&] { ++worker_errors; });
+  chatd::spawn_guarded(io.get_executor(), thrower(), "thrower", [&] { ++thrower_errors; });
   EXPECT_NO_THROW(io.run());
 
   EXPECT_TRUE(thrower_started);
@@ -87,7 +87,7 @@ TEST(SpawnLogged, ExceptionInOneCoroutineLeavesTheOtherAndTheLoopRunning) {
   EXPECT_EQ(text.find("worker failed"), std::string::npos) << text;
 }
 
-TEST(SpawnLogged, NonStandardExceptionIsLoggedToo) {
+TEST(Guard, NonStandardExceptionIsLoggedToo) {
   captured_log log;
   asio::io_context io;
   int errors = 0;
@@ -95,14 +95,14 @@ TEST(SpawnLogged, NonStandardExceptionIsLoggedToo) {
     co_await asio::post(io, asio::use_awaitable);
     throw 42;
   };
-  chatd::spawn_logged(io.get_executor(), thrower(), "odd task", [&] { ++errors; });
+  chatd::spawn_guarded(io.get_executor(), thrower(), "odd task", [&] { ++errors; });
   EXPECT_NO_THROW(io.run());
   EXPECT_EQ(errors, 1);
   const std::string text = log.text();
   EXPECT_NE(text.find("odd task failed with a non-standard exception"), std::string::npos) << text;
 }
 
-TEST(SpawnLogged, WithoutOnErrorTheFailureIsStillOnlyLogged) {
+TEST(Guard, WithoutOnErrorTheFailureIsStillOnlyLogged) {
   captured_log log;
   asio::io_context io;
   bool other_ran = false;
@@ -115,14 +115,14 @@ TEST(SpawnLogged, WithoutOnErrorTheFailureIsStillOnlyLogged) {
     co_await asio::post(io, asio::use_awaitable);
     other_ran = true;
   };
-  chatd::spawn_logged(io.get_executor(), thrower(), "bare");
-  chatd::spawn_logged(io.get_executor(), other(), "other");
+  chatd::spawn_guarded(io.get_executor(), thrower(), "bare");
+  chatd::spawn_guarded(io.get_executor(), other(), "other");
   EXPECT_NO_THROW(io.run());
   EXPECT_TRUE(other_ran);
   EXPECT_NE(log.text().find("bare failed: no handler"), std::string::npos) << log.text();
 }
 
-TEST(SpawnLogged, SuccessfulTaskDoesNotCallOnError) {
+TEST(Guard, SuccessfulTaskDoesNotCallOnError) {
   captured_log log;
   asio::io_context io;
   int errors = 0;
@@ -131,9 +131,23 @@ TEST(SpawnLogged, SuccessfulTaskDoesNotCallOnError) {
     co_await asio::post(io, asio::use_awaitable);
     done = true;
   };
-  chatd::spawn_logged(io.get_executor(), fine(), "fine", [&] { ++errors; });
+  chatd::spawn_guarded(io.get_executor(), fine(), "fine", [&] { ++errors; });
   io.run();
   EXPECT_TRUE(done);
   EXPECT_EQ(errors, 0);
   EXPECT_EQ(log.text(), "");
+}
+
+TEST(Guard, ACallbackThatThrowsIsLoggedAndTakesItsFailurePath) {
+  captured_log log;
+  int failures = 0;
+  bool after = false;
+  chatd::guarded([] { throw std::runtime_error("bad callback"); },
+                 [] { return std::string("conn 3 writer"); }, [&] { ++failures; });
+  chatd::guarded([&] { after = true; }, [] { return std::string("unused"); },
+                 [&] { ++failures; });
+  EXPECT_EQ(failures, 1);
+  EXPECT_TRUE(after);
+  EXPECT_NE(log.text().find("error conn 3 writer failed: bad callback"), std::string::npos)
+      << log.text();
 }

@@ -1,4 +1,4 @@
-#include "server/daemon/server_metrics.hpp"
+#include "server/chat/server_metrics.hpp"
 
 #include <string>
 

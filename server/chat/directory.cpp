@@ -1,0 +1,143 @@
+#include "server/chat/directory.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/names.hpp"
+#include "server/chat/chat_client.hpp"
+#include "server/chat/encoded_event.hpp"
+#include "server/chat/memory_room_log.hpp"
+#include "server/chat/room.hpp"
+
+namespace chatd {
+
+directory::directory(asio::any_io_executor executor, const config& cfg, server_metrics& metrics)
+    : executor_(std::move(executor)), cfg_(cfg), metrics_(metrics) {}
+
+directory::~directory() {
+  for (auto& [name, r] : rooms_) r->stop();
+}
+
+// ---- clients ----------------------------------------------------------------------------------
+
+std::size_t directory::connections_from(const std::string& address) const {
+  const auto it = connections_per_address_.find(address);
+  return it == connections_per_address_.end() ? 0 : it->second;
+}
+
+void directory::add_client(chat_client& client) {
+  clients_.emplace(client.id(), &client);
+  client.registry_refs.hold();
+  ++connections_per_address_[client.address()];
+}
+
+void directory::forget_client(chat_client& client) {
+  const auto it = clients_.find(client.id());
+  if (it == clients_.end() || it->second != &client) return;
+  clients_.erase(it);
+  client.registry_refs.release();
+  const auto from = connections_per_address_.find(client.address());
+  if (from != connections_per_address_.end() && --from->second == 0)
+    connections_per_address_.erase(from);
+  assert(client.registry_refs.count() == 0 && "a finished client is still in a registry");
+  if (clients_.empty() && on_empty_) on_empty_();
+}
+
+std::vector<std::shared_ptr<chat_client>> directory::all_clients() const {
+  std::vector<std::shared_ptr<chat_client>> all;
+  all.reserve(clients_.size());
+  for (const auto& [id, c] : clients_) all.push_back(c->shared_from_this());
+  return all;
+}
+
+
+// ---- nicks ------------------------------------------------------------------------------------
+
+chat_client* directory::find_nick(std::string_view nick) const {
+  const auto it = nicks_.find(protocol::fold_case(nick));
+  return it == nicks_.end() ? nullptr : it->second;
+}
+
+void directory::claim_nick(chat_client& owner, std::string_view old_nick,
+                           std::string_view new_nick) {
+  if (!old_nick.empty()) release_nick(old_nick);
+  chat_client*& slot = nicks_[protocol::fold_case(new_nick)];
+  if (slot != nullptr) slot->registry_refs.release();
+  slot = &owner;
+  owner.registry_refs.hold();
+}
+
+void directory::release_nick(std::string_view nick) {
+  const auto it = nicks_.find(protocol::fold_case(nick));
+  if (it == nicks_.end()) return;
+  it->second->registry_refs.release();
+  nicks_.erase(it);
+}
+
+// ---- rooms ------------------------------------------------------------------------------------
+
+room* directory::find_room(const std::string& canonical) const {
+  const auto it = rooms_.find(canonical);
+  return it == rooms_.end() ? nullptr : it->second.get();
+}
+
+room* directory::create_room(const std::string& canonical) {
+  auto r = std::make_shared<room>(
+      canonical, std::make_unique<memory_room_log>(cfg_.rooms.history), metrics_);
+  r->start(executor_);
+  room* raw = r.get();
+  rooms_.emplace(canonical, std::move(r));
+  return raw;
+}
+
+void directory::remove_room(room& r) {
+  const auto it = rooms_.find(r.name());
+  if (it == rooms_.end() || it->second.get() != &r) return;
+  const std::shared_ptr<room> keep = std::move(it->second);
+  rooms_.erase(it);
+  keep->stop();  // the broadcaster drains what is queued, then ends and frees the room
+}
+
+std::vector<protocol::room_info> directory::list_rooms() const {
+  std::vector<protocol::room_info> out;
+  out.reserve(rooms_.size());
+  for (const auto& [name, r] : rooms_) out.push_back({name, r->members().size(), r->topic()});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+// ---- notices ----------------------------------------------------------------------------------
+
+void directory::notify_peers(chat_client& subject, const protocol::event& ev) {
+  const std::uint64_t epoch = ++mark_epoch_;
+  subject.mark = epoch;
+  encoded_event lines(ev);
+  for (room* r : subject.rooms()) {
+    for (chat_client* member : r->members()) {
+      if (member->mark == epoch) continue;
+      member->mark = epoch;
+      member->deliver(lines.get(member->format()));
+    }
+  }
+}
+
+void directory::log_offence(std::uint64_t id, const std::string& peer, std::string_view what) {
+  log_throttle& throttle = offence_logs_[std::string(what)];
+  if (throttle.allow(log_throttle::clock::now())) {
+    spdlog::warn("conn {} peer={} limit hit: {} ({} more not logged)", id, peer, what,
+                 throttle.suppressed());
+  }
+}
+
+void directory::apply_config(const config& next) {
+  const bool history_changed = next.rooms.history != cfg_.rooms.history;
+  cfg_ = next;
+  for (auto& [id, c] : clients_) c->apply_limits(cfg_.limits);
+  if (history_changed) {
+    for (auto& [name, r] : rooms_) r->set_history_capacity(cfg_.rooms.history);
+  }
+}
+
+}  // namespace chatd

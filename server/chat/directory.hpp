@@ -1,0 +1,89 @@
+// The chat's registries: the clients by id (and how many per address), the nicks and the
+// rooms, with the notices that cross rooms. Each registry holds raw pointers and counts itself
+// in the client's registry_refs; a client takes itself out of all of them when it stops, and
+// debug and sanitizer builds assert that none is left when it finishes and when it is freed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+
+#include "config/config.hpp"
+#include "protocol/events.hpp"
+#include "server/chat/server_metrics.hpp"
+#include "server/logging/log_throttle.hpp"
+
+namespace chatd {
+
+class chat_client;
+class room;
+
+class directory {
+ public:
+  directory(asio::any_io_executor executor, const config& cfg, server_metrics& metrics);
+  ~directory();
+  directory(const directory&) = delete;
+  directory& operator=(const directory&) = delete;
+
+  // The configuration in force (a reload replaces it in place).
+  const config& cfg() const noexcept { return cfg_; }
+  server_metrics& metrics() noexcept { return metrics_; }
+  const asio::any_io_executor& executor() const noexcept { return executor_; }
+
+  // --- clients ---
+  std::size_t client_count() const noexcept { return clients_.size(); }
+  std::size_t connections_from(const std::string& address) const;
+  void add_client(chat_client& client);
+  // The client finished: it is forgotten, and the last one going calls the on_empty hook.
+  void forget_client(chat_client& client);
+  void set_on_empty(std::function<void()> hook) { on_empty_ = std::move(hook); }
+  template <class Fn>
+  void for_each_client(Fn&& fn) const {
+    for (const auto& [id, c] : clients_) fn(*c);
+  }
+  // All clients as owners, for a pass that may stop them.
+  std::vector<std::shared_ptr<chat_client>> all_clients() const;
+
+  // --- nicks, case-insensitive ---
+  chat_client* find_nick(std::string_view nick) const;
+  void claim_nick(chat_client& owner, std::string_view old_nick, std::string_view new_nick);
+  void release_nick(std::string_view nick);
+
+  // --- rooms ---
+  room* find_room(const std::string& canonical) const;
+  room* create_room(const std::string& canonical);  // the caller checked limits.max_rooms
+  void remove_room(room& r);                        // it has no members left
+  std::size_t room_count() const noexcept { return rooms_.size(); }
+  std::vector<protocol::room_info> list_rooms() const;
+
+  // Sends `ev` once to every client sharing a room with `subject`, never to `subject`.
+  void notify_peers(chat_client& subject, const protocol::event& ev);
+
+  // Logs that a client hit a limit: at most one line per second for each kind of offence over
+  // all clients (the rest are counted in the metrics and summed up in the next line).
+  void log_offence(std::uint64_t id, const std::string& peer, std::string_view what);
+
+  // A reload: limits apply to every client at once, history sizes to every room.
+  void apply_config(const config& next);
+
+ private:
+  asio::any_io_executor executor_;
+  config cfg_;
+  server_metrics& metrics_;
+  std::function<void()> on_empty_;
+
+  std::unordered_map<std::uint64_t, chat_client*> clients_;
+  std::unordered_map<std::string, std::size_t> connections_per_address_;
+  std::unordered_map<std::string, chat_client*> nicks_;  // folded nick -> owner
+  std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
+  std::uint64_t mark_epoch_ = 0;
+  std::unordered_map<std::string, log_throttle> offence_logs_;  // by kind of offence
+};
+
+}  // namespace chatd

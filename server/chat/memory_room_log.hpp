@@ -1,0 +1,30 @@
+// The standalone room log: a ring of the latest `capacity` messages in memory.
+#pragma once
+
+#include "server/chat/room_log.hpp"
+
+namespace chatd {
+
+class memory_room_log final : public room_log {
+ public:
+  explicit memory_room_log(std::size_t capacity) : capacity_(capacity) {}
+
+  std::uint64_t append(stored_message message) override;
+  std::uint64_t last_seq() const noexcept override { return last_seq_; }
+  std::vector<const stored_message*> since(std::uint64_t seq, std::size_t max) const override;
+  std::vector<const stored_message*> recent(std::size_t max) const override;
+  void set_capacity(std::size_t capacity) override;
+
+  std::size_t size() const noexcept { return ring_.size(); }
+
+ private:
+  // The i-th kept message, oldest first.
+  const stored_message& at(std::size_t i) const noexcept;
+
+  std::uint64_t last_seq_ = 0;
+  std::vector<stored_message> ring_;
+  std::size_t capacity_;
+  std::size_t next_ = 0;  // where the next message goes once the ring is full (the oldest)
+};
+
+}  // namespace chatd

@@ -1,0 +1,77 @@
+// A plain TCP connection: one reader coroutine per connection, and a writer that writes from
+// the loop at once and becomes a coroutine only while the socket is full.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "server/transport/connection.hpp"
+#include "server/transport/gathered_writer.hpp"
+#include "server/transport/outbound_queue.hpp"
+#include "server/transport/transport_context.hpp"
+
+namespace chatd {
+
+class tcp_connection final : public connection,
+                             public std::enable_shared_from_this<tcp_connection> {
+ public:
+  tcp_connection(transport_context& ctx, asio::ip::tcp::socket socket, std::uint64_t id,
+                 std::string peer, std::string address);
+  tcp_connection(const tcp_connection&) = delete;
+  tcp_connection& operator=(const tcp_connection&) = delete;
+
+  void start(std::shared_ptr<connection_handler> handler) override;
+  bool send(const line_ptr& line) override;
+  void send_last(line_ptr line) override;
+  void wake_reader() override;
+  void stop(stop_mode mode, steady_time flush_deadline) override;
+  void on_tick(steady_time now) override;
+
+  std::size_t queued_bytes() const noexcept override { return queue_.bytes() + writer_.in_flight(); }
+  bool stopping() const noexcept override { return stopping_; }
+  const std::string& peer() const noexcept override { return peer_; }
+  const std::string& address() const noexcept override { return address_; }
+
+ private:
+  enum class writer_state : unsigned char { idle, scheduled, blocked, done };
+
+  asio::awaitable<void> read_loop(std::shared_ptr<tcp_connection> self);
+  asio::awaitable<void> drain(std::shared_ptr<tcp_connection> self);
+  void schedule_writer();
+  void write_now();
+  void writer_finished(bool failed);
+  // The transport ends by itself: tell the handler (which stops us) and stop anyway.
+  void end(disconnect_reason reason, stop_mode mode);
+  void fail(const char* part);
+  void finish_if_done();
+  std::string task_name(const char* part) const;
+
+  transport_context& ctx_;
+  asio::ip::tcp::socket socket_;
+  const std::uint64_t id_;
+  const std::string peer_;
+  const std::string address_;
+  std::shared_ptr<connection_handler> handler_;  // until on_finished
+
+  outbound_queue queue_;
+  gathered_writer writer_;
+  writer_state writer_state_ = writer_state::idle;
+
+  std::string inbox_;  // input the handler left while it waits (the read buffer is shared)
+  std::unique_ptr<asio::steady_timer> reader_wake_;  // made on the first pause only
+  bool reader_paused_ = false;
+  bool reader_done_ = false;
+
+  bool stopping_ = false;
+  bool cut_ = false;
+  bool overflowed_ = false;
+  bool finished_ = false;
+  steady_time deadline_ = steady_time::max();
+};
+
+}  // namespace chatd

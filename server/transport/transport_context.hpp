@@ -1,0 +1,32 @@
+// What every connection of the loop shares: scratch space lent to whoever is reading or
+// writing (so idle connections hold none), the live byte bound, and the counters.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#include "metrics/counter.hpp"
+#include "server/transport/outbound_queue.hpp"
+
+namespace chatd {
+
+struct transport_context {
+  transport_context(metrics::counter& received, metrics::counter& sent,
+                    metrics::counter& failed, std::size_t max_outbound)
+      : bytes_received(received), bytes_sent(sent), failures(failed),
+        max_outbound_bytes(max_outbound) {}
+
+  // Readers read into this and hand the bytes on before they wait again.
+  std::array<char, 64 * 1024> read_buffer{};
+  // The gathered writer's batch vector, lent to one writer at a time.
+  std::vector<line_ptr> write_scratch;
+
+  metrics::counter& bytes_received;
+  metrics::counter& bytes_sent;
+  metrics::counter& failures;  // exceptions that ended a connection
+  // limits.max_outbound_bytes; a reload changes it for every connection at once.
+  std::size_t max_outbound_bytes;
+};
+
+}  // namespace chatd
