@@ -161,6 +161,7 @@ void chat_client::stop(disconnect_reason reason, stop_mode mode, std::string_vie
     stopping_ = true;
     held_.reset();
     dir_.metrics().disconnects(reason).inc();
+    if (reason == disconnect_reason::slow_consumer) dir_.metrics().slow_consumers.inc();
     const std::string why = detail.empty() ? std::string(to_string(reason)) : std::string(detail);
     spdlog::info("conn {} closed peer={} nick={} reason={}", id_, peer(),
                  nick_.empty() ? "-" : nick_, to_string(reason));
