@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <vector>
 
+#include "protocol/utf8.hpp"
+
 namespace chatd::protocol {
 namespace {
 
@@ -125,8 +127,6 @@ constexpr std::array<byte_class, 256> byte_classes = [] {
   return classes;
 }();
 
-constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
-
 void append_escaped(std::string& out, unsigned char c) {
   switch (c) {
     case '"': out += "\\\""; return;
@@ -148,41 +148,15 @@ void append_escaped(std::string& out, unsigned char c) {
 // Appends the UTF-8 sequence that starts at s[i] (a byte >= 0x80) and returns the index after
 // what it used. Text is valid UTF-8 by the time it gets here (sanitize replaced anything else);
 // should a caller slip, an ill-formed sequence becomes U+FFFD exactly as nlohmann's replace
-// handler does it: one U+FFFD for a bad lead byte, or for the valid start of a sequence that a
-// byte breaks off (that byte is then read again) or the end of the text cuts short. Well-formed
-// means Unicode's table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF.
+// handler does it, which is decode_utf8's maximal subpart.
 std::size_t append_non_ascii(std::string& out, std::string_view s, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  std::size_t continuations = 0;
-  unsigned char low = 0x80, high = 0xBF;  // the range allowed for the next byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    continuations = 1;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    continuations = 2;
-    if (lead == 0xE0) low = 0xA0;   // overlong
-    if (lead == 0xED) high = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    continuations = 3;
-    if (lead == 0xF0) low = 0x90;   // overlong
-    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  const utf8_sequence seq = decode_utf8(s, i);
+  if (seq.valid) {
+    out.append(s.data() + i, seq.length);
   } else {
-    out += replacement_character;
-    return i + 1;
+    out += replacement_character_utf8;
   }
-  std::size_t next = i + 1;
-  for (; continuations > 0; --continuations, ++next) {
-    if (next == s.size()) break;
-    const auto c = static_cast<unsigned char>(s[next]);
-    if (c < low || c > high) break;
-    low = 0x80;
-    high = 0xBF;
-  }
-  if (continuations > 0) {
-    out += replacement_character;
-    return next;
-  }
-  out.append(s.data() + i, next - i);
-  return next;
+  return i + seq.length;
 }
 
 // True if any of the 8 bytes in `w` is not `plain`: below 0x20, '"', '\\' or 0x80 and up. The

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "protocol/utf8.hpp"
+
 namespace chatd {
 
 namespace {
@@ -16,43 +18,6 @@ void append_u_escape(std::string& out, unsigned code) {
   out += hex_digits[(code >> 8) & 0xF];
   out += hex_digits[(code >> 4) & 0xF];
   out += hex_digits[code & 0xF];
-}
-
-bool in_range(unsigned char c, unsigned char low, unsigned char high) {
-  return c >= low && c <= high;
-}
-
-// Length of the well-formed UTF-8 sequence at the start of `s` (s is not empty and s[0] is not
-// ASCII), or, if it is ill-formed, 0 with `bad` set to the length of its maximal ill-formed
-// prefix (at least 1): that prefix becomes one U+FFFD (the Unicode "maximal subpart" practice).
-std::size_t utf8_sequence(std::string_view s, std::size_t& bad) {
-  const auto lead = static_cast<unsigned char>(s[0]);
-  std::size_t length = 0;
-  unsigned char low = 0x80, high = 0xBF;  // range of the second byte
-  if (in_range(lead, 0xC2, 0xDF)) {
-    length = 2;
-  } else if (in_range(lead, 0xE0, 0xEF)) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // no overlong forms
-    if (lead == 0xED) high = 0x9F;  // no surrogates
-  } else if (in_range(lead, 0xF0, 0xF4)) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // no overlong forms
-    if (lead == 0xF4) high = 0x8F;  // nothing above U+10FFFF
-  } else {
-    bad = 1;  // a continuation byte, C0, C1 or F5..FF
-    return 0;
-  }
-  for (std::size_t i = 1; i < length; ++i) {
-    const bool ok = i < s.size() &&
-                    (i == 1 ? in_range(static_cast<unsigned char>(s[i]), low, high)
-                            : in_range(static_cast<unsigned char>(s[i]), 0x80, 0xBF));
-    if (!ok) {
-      bad = i;
-      return 0;
-    }
-  }
-  return length;
 }
 
 bool is_digits(std::string_view s) {
@@ -143,23 +108,16 @@ void append_json_string(std::string& out, std::string_view text) {
       ++i;
       continue;
     }
-    std::size_t bad = 0;
-    const std::size_t length = utf8_sequence(text.substr(i), bad);
-    if (length == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      i += bad;
-      continue;
-    }
-    const auto second = static_cast<unsigned char>(text[i + 1]);
-    if (c == 0xC2 && second < 0xA0) {
-      append_u_escape(out, second);  // C1 controls U+0080..U+009F
-    } else if (c == 0xE2 && second == 0x80 &&
-               (text[i + 2] == '\xA8' || text[i + 2] == '\xA9')) {
-      append_u_escape(out, text[i + 2] == '\xA8' ? 0x2028 : 0x2029);  // line/paragraph separator
+    const protocol::utf8_sequence seq = protocol::decode_utf8(text, i);
+    const char32_t cp = seq.code_point;
+    if (!seq.valid) {
+      out += protocol::replacement_character_utf8;
+    } else if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029) {
+      append_u_escape(out, cp);  // C1 controls, and the line/paragraph separators
     } else {
-      out.append(text.substr(i, length));
+      out.append(text.substr(i, seq.length));
     }
-    i += length;
+    i += seq.length;
   }
   out += '"';
 }
