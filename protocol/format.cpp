@@ -1,13 +1,12 @@
 #include "protocol/format.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
 #include <vector>
 
-#include "protocol/utf8.hpp"
+#include "protocol/json_string.hpp"
 
 namespace chatd::protocol {
 namespace {
@@ -111,86 +110,7 @@ std::string hours_minutes(timestamp_ms ts) {
 // message, and a DOM per message costs far more than the bytes it produces. The output is byte for
 // byte what nlohmann::ordered_json's dump(-1) with error_handler_t::replace gives for the same
 // object (tests/unit/format_json_equivalence_test.cpp compares them): compact, keys in the
-// documented order, only `"`, `\` and C0 controls escaped (the short forms where JSON has them,
-// otherwise \u00xx in lowercase hex), everything else, non-ASCII included, passed through as is.
-
-// How a byte is written inside a JSON string.
-enum byte_class : unsigned char { plain, needs_escape, non_ascii };
-
-constexpr std::array<byte_class, 256> byte_classes = [] {
-  std::array<byte_class, 256> classes{};
-  for (std::size_t c = 0; c < classes.size(); ++c) {
-    classes[c] = c < 0x20 || c == '"' || c == '\\' ? needs_escape
-                 : c >= 0x80                      ? non_ascii
-                                                  : plain;
-  }
-  return classes;
-}();
-
-void append_escaped(std::string& out, unsigned char c) {
-  switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    default: {
-      constexpr char hex[] = "0123456789abcdef";
-      const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-      out.append(escape, sizeof escape);
-      return;
-    }
-  }
-}
-
-// Appends the UTF-8 sequence that starts at s[i] (a byte >= 0x80) and returns the index after
-// what it used. Text is valid UTF-8 by the time it gets here (sanitize replaced anything else);
-// should a caller slip, an ill-formed sequence becomes U+FFFD exactly as nlohmann's replace
-// handler does it, which is decode_utf8's maximal subpart.
-std::size_t append_non_ascii(std::string& out, std::string_view s, std::size_t i) {
-  const utf8_sequence seq = decode_utf8(s, i);
-  if (seq.valid) {
-    out.append(s.data() + i, seq.length);
-  } else {
-    out += replacement_character_utf8;
-  }
-  return i + seq.length;
-}
-
-// True if any of the 8 bytes in `w` is not `plain`: below 0x20, '"', '\\' or 0x80 and up. The
-// usual bit tricks: (x - 0x01..) & ~x & 0x80.. is non-zero exactly when some byte of x is zero.
-constexpr bool has_special_byte(std::uint64_t w) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101;
-  constexpr std::uint64_t highs = 0x8080808080808080;
-  const auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
-  const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
-  return ((w & highs) | below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\'))) != 0;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t run = i;
-    for (std::uint64_t w; run + 8 <= s.size(); run += 8) {  // plain text, 8 bytes at a time
-      std::memcpy(&w, s.data() + run, 8);
-      if (has_special_byte(w)) break;
-    }
-    while (run < s.size() && byte_classes[static_cast<unsigned char>(s[run])] == plain) ++run;
-    out.append(s.data() + i, run - i);
-    if (run == s.size()) break;
-    const auto c = static_cast<unsigned char>(s[run]);
-    if (byte_classes[c] == needs_escape) {
-      append_escaped(out, c);
-      i = run + 1;
-    } else {
-      i = append_non_ascii(out, s, run);
-    }
-  }
-  out.push_back('"');
-}
+// documented order, strings escaped as json_escape::wire.
 
 void append_unsigned(std::string& out, std::uint64_t value) {
   char digits[20];
@@ -221,7 +141,7 @@ class json_line {
   template <std::size_t N>
   json_line& str(const char (&key)[N], std::string_view value) {
     name(key);
-    append_json_string(out_, value);
+    string(value);
     return *this;
   }
   template <std::size_t N>
@@ -252,7 +172,7 @@ class json_line {
     for (std::string_view v : values) {
       if (!first) out_.push_back(',');
       first = false;
-      append_json_string(out_, v);
+      string(v);
     }
     out_.push_back(']');
     return *this;
@@ -265,11 +185,11 @@ class json_line {
     for (const room_info& r : rooms) {
       out_ += first ? R"({"name":)" : R"(,{"name":)";
       first = false;
-      append_json_string(out_, r.name);
+      string(r.name);
       out_ += R"(,"members":)";
       append_unsigned(out_, r.members);
       out_ += R"(,"topic":)";
-      append_json_string(out_, r.topic);
+      string(r.topic);
       out_.push_back('}');
     }
     out_.push_back(']');
@@ -281,6 +201,8 @@ class json_line {
   }
 
  private:
+  void string(std::string_view value) { append_json_string(out_, value, json_escape::wire); }
+
   // ,"key": in one append (N counts the literal's terminating NUL).
   template <std::size_t N>
   void name(const char (&key)[N]) {

@@ -4,21 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "protocol/utf8.hpp"
+#include "protocol/json_string.hpp"
 
 namespace chatd {
 
 namespace {
-
-constexpr char hex_digits[] = "0123456789abcdef";
-
-void append_u_escape(std::string& out, unsigned code) {
-  out += "\\u";
-  out += hex_digits[(code >> 12) & 0xF];
-  out += hex_digits[(code >> 8) & 0xF];
-  out += hex_digits[(code >> 4) & 0xF];
-  out += hex_digits[code & 0xF];
-}
 
 bool is_digits(std::string_view s) {
   if (s.empty() || s.size() > 20) return false;
@@ -85,41 +75,7 @@ void append_fields(std::string& out, std::string_view msg) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (c < 0x20 || c == 0x7F) {
-            append_u_escape(out, c);
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    const protocol::utf8_sequence seq = protocol::decode_utf8(text, i);
-    const char32_t cp = seq.code_point;
-    if (!seq.valid) {
-      out += protocol::replacement_character_utf8;
-    } else if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029) {
-      append_u_escape(out, cp);  // C1 controls, and the line/paragraph separators
-    } else {
-      out.append(text.substr(i, seq.length));
-    }
-    i += seq.length;
-  }
-  out += '"';
+  protocol::append_json_string(out, text, protocol::json_escape::log);
 }
 
 void append_json_log_line(std::string& out, std::string_view time, std::string_view level,
