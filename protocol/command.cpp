@@ -3,22 +3,10 @@
 #include <array>
 
 #include "protocol/names.hpp"
+#include "protocol/text.hpp"
 
 namespace chatd::protocol {
 namespace {
-
-constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
-
-std::string_view trim_leading(std::string_view s) noexcept {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  return s;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  s = trim_leading(s);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Splits "WORD rest" into WORD and rest (rest with its leading blanks removed).
 std::pair<std::string_view, std::string_view> split_word(std::string_view s) noexcept {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "protocol/utf8.hpp"
+
 namespace chatd::protocol {
 namespace {
 
@@ -48,72 +50,6 @@ std::string strip_telnet(std::string_view s) {
     i = skip_telnet(s, next_iac);
   }
   return out;
-}
-
-// ---- UTF-8 decoding with maximal-subpart replacement (WHATWG / Unicode 3.9, U+FFFD) -----------
-
-constexpr char32_t replacement = 0xFFFD;
-
-struct decoded {
-  char32_t cp;
-  bool valid;  // false: `cp` is U+FFFD standing in for an ill-formed subsequence
-};
-
-// Decodes the code point at s[i] and advances `i` past it, or past the maximal subpart of an
-// ill-formed sequence (the lead byte plus the continuation bytes that could still have been valid).
-decoded decode_one(std::string_view s, std::size_t& i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i++);
-  if (b0 < 0x80) return {b0, true};
-
-  std::size_t need;
-  char32_t cp;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1;
-    cp = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2;
-    cp = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;  // overlong
-    if (b0 == 0xED) hi = 0x9F;  // surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3;
-    cp = b0 & 0x07;
-    if (b0 == 0xF0) lo = 0x90;  // overlong
-    if (b0 == 0xF4) hi = 0x8F;  // past U+10FFFF
-  } else {
-    return {replacement, false};  // continuation byte, C0/C1 overlong lead, or F5..FF
-  }
-
-  for (std::size_t k = 0; k < need; ++k) {
-    if (i >= s.size()) return {replacement, false};
-    const unsigned char b = byte(i);
-    if (b < lo || b > hi) return {replacement, false};  // b starts the next decode
-    cp = (cp << 6) | (b & 0x3F);
-    ++i;
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  return {cp, true};
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // ---- Pass 2: control functions (ECMA-48), on code points ---------------------------------------
@@ -261,15 +197,12 @@ std::string sanitize(std::string_view line) {
   std::string out;
   out.reserve(bytes.size());
   control_stripper stripper(out);
-  for (std::size_t i = 0; i < bytes.size();) stripper.feed(decode_one(bytes, i).cp);
-  return out;
-}
-
-bool is_valid_utf8(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < text.size();) {
-    if (!decode_one(text, i).valid) return false;
+  for (std::size_t i = 0; i < bytes.size();) {
+    const utf8_sequence seq = decode_utf8(bytes, i);  // ill-formed: U+FFFD, maximal subpart
+    stripper.feed(seq.code_point);
+    i += seq.length;
   }
-  return true;
+  return out;
 }
 
 }  // namespace chatd::protocol

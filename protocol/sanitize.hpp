@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/utf8.hpp"  // is_valid_utf8, which callers check sanitize's output with
+
 namespace chatd::protocol {
 
 // Returns `line` (one line, without its LF) with:
@@ -15,8 +17,5 @@ namespace chatd::protocol {
 // - each invalid UTF-8 sequence (maximal subpart, as the WHATWG decoder does) replaced by U+FFFD.
 // The result is valid UTF-8. It may be empty, meaning the line is to be ignored.
 std::string sanitize(std::string_view line);
-
-// True if `text` is valid UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-bool is_valid_utf8(std::string_view text) noexcept;
 
 }  // namespace chatd::protocol

@@ -4,56 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "protocol/json_string.hpp"
+
 namespace chatd {
 
 namespace {
-
-constexpr char hex_digits[] = "0123456789abcdef";
-
-void append_u_escape(std::string& out, unsigned code) {
-  out += "\\u";
-  out += hex_digits[(code >> 12) & 0xF];
-  out += hex_digits[(code >> 8) & 0xF];
-  out += hex_digits[(code >> 4) & 0xF];
-  out += hex_digits[code & 0xF];
-}
-
-bool in_range(unsigned char c, unsigned char low, unsigned char high) {
-  return c >= low && c <= high;
-}
-
-// Length of the well-formed UTF-8 sequence at the start of `s` (s is not empty and s[0] is not
-// ASCII), or, if it is ill-formed, 0 with `bad` set to the length of its maximal ill-formed
-// prefix (at least 1): that prefix becomes one U+FFFD (the Unicode "maximal subpart" practice).
-std::size_t utf8_sequence(std::string_view s, std::size_t& bad) {
-  const auto lead = static_cast<unsigned char>(s[0]);
-  std::size_t length = 0;
-  unsigned char low = 0x80, high = 0xBF;  // range of the second byte
-  if (in_range(lead, 0xC2, 0xDF)) {
-    length = 2;
-  } else if (in_range(lead, 0xE0, 0xEF)) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // no overlong forms
-    if (lead == 0xED) high = 0x9F;  // no surrogates
-  } else if (in_range(lead, 0xF0, 0xF4)) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // no overlong forms
-    if (lead == 0xF4) high = 0x8F;  // nothing above U+10FFFF
-  } else {
-    bad = 1;  // a continuation byte, C0, C1 or F5..FF
-    return 0;
-  }
-  for (std::size_t i = 1; i < length; ++i) {
-    const bool ok = i < s.size() &&
-                    (i == 1 ? in_range(static_cast<unsigned char>(s[i]), low, high)
-                            : in_range(static_cast<unsigned char>(s[i]), 0x80, 0xBF));
-    if (!ok) {
-      bad = i;
-      return 0;
-    }
-  }
-  return length;
-}
 
 bool is_digits(std::string_view s) {
   if (s.empty() || s.size() > 20) return false;
@@ -120,48 +75,7 @@ void append_fields(std::string& out, std::string_view msg) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (c < 0x20 || c == 0x7F) {
-            append_u_escape(out, c);
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    std::size_t bad = 0;
-    const std::size_t length = utf8_sequence(text.substr(i), bad);
-    if (length == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      i += bad;
-      continue;
-    }
-    const auto second = static_cast<unsigned char>(text[i + 1]);
-    if (c == 0xC2 && second < 0xA0) {
-      append_u_escape(out, second);  // C1 controls U+0080..U+009F
-    } else if (c == 0xE2 && second == 0x80 &&
-               (text[i + 2] == '\xA8' || text[i + 2] == '\xA9')) {
-      append_u_escape(out, text[i + 2] == '\xA8' ? 0x2028 : 0x2029);  // line/paragraph separator
-    } else {
-      out.append(text.substr(i, length));
-    }
-    i += length;
-  }
-  out += '"';
+  protocol::append_json_string(out, text, protocol::json_escape::log);
 }
 
 void append_json_log_line(std::string& out, std::string_view time, std::string_view level,

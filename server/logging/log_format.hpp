@@ -13,7 +13,7 @@ namespace chatd {
 // Appends `text` to `out` as a JSON string, quotes included. `"` and `\` are escaped, control
 // characters (U+0000..U+001F, U+007F) become \b \f \n \r \t or \u00XX, U+2028 and U+2029 become
 // \u2028 and \u2029, and every maximal invalid UTF-8 sequence becomes one U+FFFD. The result is
-// valid JSON and valid UTF-8 whatever bytes `text` holds.
+// valid JSON and valid UTF-8 whatever bytes `text` holds (protocol::json_escape::log).
 void append_json_string(std::string& out, std::string_view text);
 
 // Appends one JSON log line, ending in '\n', to `out`:

@@ -9,8 +9,10 @@
 //
 // Besides crashes and sanitizer reports it checks the promises callers rely on: chunking never
 // changes the frames, the splitter's memory bound, sanitize's output guarantees, encoded lines
-// are single CRLF-terminated lines, and the JSON line is exactly the expected object with the text
-// escaped so that it decodes back to itself.
+// are single CRLF-terminated lines, the JSON line is exactly the expected object with the text
+// escaped so that it decodes back to itself, the UTF-8 decoder is total and round-trips, and the
+// JSON string writer turns any bytes, under either policy, into a string that decodes to the
+// input with each ill-formed sequence replaced.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -22,8 +24,10 @@
 
 #include "protocol/command.hpp"
 #include "protocol/format.hpp"
+#include "protocol/json_string.hpp"
 #include "protocol/line_splitter.hpp"
 #include "protocol/sanitize.hpp"
+#include "protocol/utf8.hpp"
 
 namespace {
 
@@ -92,8 +96,10 @@ void check_single_line(const std::string& out) {
 
 // Decodes the JSON string whose first character is at s[pos] (just past the opening quote) and
 // moves `pos` past the closing quote. A small reader of our own, because nlohmann's parser would
-// take most of each run's time (and brings thousands of coverage features of its own).
-std::optional<std::string> read_json_string(std::string_view s, std::size_t& pos) {
+// take most of each run's time (and brings thousands of coverage features of its own). Only the
+// \u escapes that policy `how` writes are accepted.
+std::optional<std::string> read_json_string(std::string_view s, std::size_t& pos,
+                                            json_escape how = json_escape::wire) {
   std::string out;
   while (pos < s.size()) {
     const char c = s[pos++];
@@ -112,7 +118,8 @@ std::optional<std::string> read_json_string(std::string_view s, std::size_t& pos
       case 'r': out.push_back('\r'); break;
       case 't': out.push_back('\t'); break;
       case 'u': {
-        // ensure_ascii is off, so only control characters come as \u escapes.
+        // ensure_ascii is off, so only control characters (and for the log the separators)
+        // come as \u escapes.
         if (pos + 4 > s.size()) return std::nullopt;
         unsigned value = 0;
         for (char h : s.substr(pos, 4)) {
@@ -120,8 +127,10 @@ std::optional<std::string> read_json_string(std::string_view s, std::size_t& pos
           if (digit < 0) return std::nullopt;
           value = value * 16 + static_cast<unsigned>(digit);
         }
-        if (value >= 0x80) return std::nullopt;
-        out.push_back(static_cast<char>(value));
+        const bool log_only = value == 0x7F || (value >= 0x80 && value <= 0x9F) ||
+                              value == 0x2028 || value == 0x2029;
+        if (value >= 0x20 && !(log_only && how == json_escape::log)) return std::nullopt;
+        append_utf8(out, value);
         pos += 4;
         break;
       }
@@ -129,6 +138,51 @@ std::optional<std::string> read_json_string(std::string_view s, std::size_t& pos
     }
   }
   return std::nullopt;  // unterminated
+}
+
+// The input as a replacing decoder reads it, checking on the way that decoding is total (every
+// byte is covered once, nothing past the end) and that each valid sequence encodes back to itself.
+std::string replaced(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const utf8_sequence seq = decode_utf8(s, i);
+    FUZZ_CHECK(seq.length >= 1 && seq.length <= 4 && seq.length <= s.size() - i);
+    if (seq.valid) {
+      const std::size_t start = out.size();
+      append_utf8(out, seq.code_point);
+      FUZZ_CHECK(std::string_view(out).substr(start) == s.substr(i, seq.length));
+    } else {
+      FUZZ_CHECK(seq.code_point == replacement_character);
+      out += replacement_character_utf8;
+    }
+    i += seq.length;
+  }
+  FUZZ_CHECK(is_valid_utf8(out));
+  FUZZ_CHECK(is_valid_utf8(s) == (out == s));
+  return out;
+}
+
+// Raw bytes, not sanitised: the log writes whatever a message holds.
+void check_json_string(std::string_view raw) {
+  const std::string want = replaced(raw);
+  for (const json_escape how : {json_escape::wire, json_escape::log}) {
+    std::string out;
+    append_json_string(out, raw, how);
+    FUZZ_CHECK(is_valid_utf8(out));
+    FUZZ_CHECK(!out.empty() && out.front() == '"');
+    std::size_t end = 1;
+    const std::optional<std::string> decoded = read_json_string(out, end, how);
+    FUZZ_CHECK(decoded && *decoded == want && end == out.size());
+    if (how == json_escape::log) {
+      FUZZ_CHECK(out.find('\x7F') == std::string::npos);
+      FUZZ_CHECK(out.find("\xE2\x80\xA8") == std::string::npos);
+      FUZZ_CHECK(out.find("\xE2\x80\xA9") == std::string::npos);
+      for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+        const auto next = static_cast<unsigned char>(out[i + 1]);
+        FUZZ_CHECK(!(out[i] == '\xC2' && next >= 0x80 && next <= 0x9F));
+      }
+    }
+  }
 }
 
 void check_line(std::string_view raw) {
@@ -175,5 +229,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // The splitter hides long lines; sanitise the raw input too so long sequences get exercised.
   check_line(input.substr(0, 4 * max_line));
+  check_json_string(input.substr(0, 4 * max_line));
   return 0;
 }

@@ -1,0 +1,139 @@
+// encode(…, json): one object per event, fields and order as docs/protocol.md lists them.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/encoders.hpp"
+#include "protocol/format.hpp"
+#include "protocol/help_table.hpp"
+#include "protocol/json_line.hpp"
+
+namespace chatd::protocol {
+namespace {
+
+json_line ok(std::string_view cmd, std::size_t value_bytes) {
+  json_line j("ok", cmd.size() + value_bytes);
+  j.str("cmd", cmd);
+  return j;
+}
+
+std::size_t total_size(const std::vector<std::string>& names) {
+  std::size_t n = 0;
+  for (const std::string& s : names) n += s.size() + 3;  // quotes and comma
+  return n;
+}
+
+struct json_encoder {
+  std::string operator()(const welcome_event& e) const {
+    return json_line("welcome", e.version.size()).str("server", "chatd").str("version", e.version).take();
+  }
+  std::string operator()(const ok_event& e) const { return ok(e.cmd, 0).take(); }
+  std::string operator()(const ok_join_event& e) const {
+    return ok("join", e.room.size() + total_size(*e.members) + e.topic.size())
+        .str("room", e.room)
+        .strings("members", *e.members)
+        .str("topic", e.topic)
+        .number("seq", e.seq)
+        .take();
+  }
+  std::string operator()(const ok_say_event& e) const {
+    return ok("say", e.room.size()).str("room", e.room).number("seq", e.seq).take();
+  }
+  std::string operator()(const ok_msg_event& e) const {
+    return ok("msg", e.to.size()).str("to", e.to).take();
+  }
+  std::string operator()(const ok_nick_event& e) const {
+    return ok("nick", e.nick.size()).str("nick", e.nick).take();
+  }
+  std::string operator()(const ok_part_event& e) const {
+    return ok("part", e.room.size()).str("room", e.room).take();
+  }
+  std::string operator()(const ok_topic_event& e) const {
+    return ok("topic", e.room.size() + e.topic.size()).str("room", e.room).str("topic", e.topic).take();
+  }
+  std::string operator()(const ok_format_event& e) const {
+    return ok("format", 0).str("format", to_string(e.format)).take();
+  }
+  std::string operator()(const ok_help_event&) const {
+    std::size_t usages = 0;
+    for (const help_entry& h : help_entries) usages += h.usage.size() + 3;
+    std::vector<std::string_view> commands;
+    commands.reserve(std::size(help_entries));
+    for (const help_entry& h : help_entries) commands.push_back(h.usage);
+    return ok("help", usages).strings("commands", commands).take();
+  }
+  std::string operator()(const msg_event& e) const {
+    json_line j("msg", e.room.size() + e.from.size() + e.text.size());
+    j.str("room", e.room)
+        .str("from", e.from)
+        .str("text", e.text)
+        .number("seq", e.seq)
+        .timestamp("ts", e.ts)
+        .boolean("action", e.action);
+    if (e.history) j.boolean("history", true);  // only on replayed messages
+    return j.take();
+  }
+  std::string operator()(const pm_event& e) const {
+    return json_line("pm", e.from.size() + e.to.size() + e.text.size())
+        .str("from", e.from)
+        .str("to", e.to)
+        .str("text", e.text)
+        .timestamp("ts", e.ts)
+        .take();
+  }
+  std::string operator()(const join_event& e) const { return room_nick("join", e.room, e.nick); }
+  std::string operator()(const part_event& e) const { return room_nick("part", e.room, e.nick); }
+  std::string operator()(const quit_event& e) const {
+    return json_line("quit", e.nick.size() + e.reason.size())
+        .str("nick", e.nick)
+        .str("reason", e.reason)
+        .take();
+  }
+  std::string operator()(const nick_event& e) const {
+    return json_line("nick", e.old_nick.size() + e.new_nick.size())
+        .str("old", e.old_nick)
+        .str("new", e.new_nick)
+        .take();
+  }
+  std::string operator()(const topic_event& e) const {
+    return json_line("topic", e.room.size() + e.nick.size() + e.topic.size())
+        .str("room", e.room)
+        .str("nick", e.nick)
+        .str("topic", e.topic)
+        .take();
+  }
+  std::string operator()(const rooms_reply& e) const {
+    std::size_t bytes = 0;
+    for (const room_info& r : *e.rooms) bytes += r.name.size() + r.topic.size() + 60;
+    return json_line("rooms", bytes).rooms("rooms", *e.rooms).take();
+  }
+  std::string operator()(const who_reply& e) const {
+    return json_line("who", e.room.size() + total_size(*e.members))
+        .str("room", e.room)
+        .strings("members", *e.members)
+        .take();
+  }
+  std::string operator()(const pong_reply& e) const {
+    return json_line("pong", e.token.size()).str("token", e.token).take();
+  }
+  std::string operator()(const error_event& e) const {
+    return json_line("error", e.message.size())
+        .str("code", to_string(e.code))
+        .str("message", e.message)
+        .take();
+  }
+  std::string operator()(const bye_event& e) const {
+    return json_line("bye", e.reason.size()).str("reason", e.reason).take();
+  }
+
+ private:
+  static std::string room_nick(std::string_view type, std::string_view room, std::string_view nick) {
+    return json_line(type, room.size() + nick.size()).str("room", room).str("nick", nick).take();
+  }
+};
+
+}  // namespace
+
+std::string encode_json(const event& ev) { return std::visit(json_encoder{}, ev); }
+
+}  // namespace chatd::protocol

@@ -1,0 +1,30 @@
+// The command list /help shows, kept apart from both encoders so they read the same table.
+#pragma once
+
+#include <string_view>
+
+namespace chatd::protocol {
+
+// One entry per command, in the order /help shows them. JSON sends the usage strings; human
+// output adds the description.
+struct help_entry {
+  std::string_view usage;
+  std::string_view description;
+};
+inline constexpr help_entry help_entries[] = {
+    {"/nick NAME", "choose or change your nickname"},
+    {"/join ROOM", "join a room (created if new) and make it your current room"},
+    {"/part [ROOM]", "leave a room (default: the current one)"},
+    {"/say ROOM TEXT", "say something in a room without switching to it"},
+    {"/me TEXT", "describe an action in the current room"},
+    {"/msg NICK TEXT", "send a private message"},
+    {"/topic [TEXT]", "show or set the current room's topic"},
+    {"/rooms", "list the rooms"},
+    {"/who [ROOM]", "list the members of a room (default: the current one)"},
+    {"/format human|json", "switch this connection's output format"},
+    {"/ping [TOKEN]", "check that the server answers"},
+    {"/help", "show this list"},
+    {"/quit [REASON]", "leave chatd"},
+};
+
+}  // namespace chatd::protocol

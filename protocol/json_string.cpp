@@ -1,0 +1,113 @@
+#include "protocol/json_string.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#include "protocol/utf8.hpp"
+
+namespace chatd::protocol {
+namespace {
+
+// How a byte is written inside a JSON string.
+enum byte_class : unsigned char { plain, needs_escape, non_ascii };
+
+template <json_escape how>
+constexpr std::array<byte_class, 256> byte_classes = [] {
+  std::array<byte_class, 256> classes{};
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    const bool escaped = c < 0x20 || c == '"' || c == '\\' || (how == json_escape::log && c == 0x7F);
+    classes[c] = escaped ? needs_escape : c >= 0x80 ? non_ascii : plain;
+  }
+  return classes;
+}();
+
+void append_u_escape(std::string& out, char32_t code) {  // code <= U+FFFF
+  constexpr char hex[] = "0123456789abcdef";
+  const char escape[6] = {'\\', 'u', hex[(code >> 12) & 0xF], hex[(code >> 8) & 0xF],
+                          hex[(code >> 4) & 0xF], hex[code & 0xF]};
+  out.append(escape, sizeof escape);
+}
+
+void append_escaped(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\b': out += "\\b"; return;
+    case '\f': out += "\\f"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    case '\t': out += "\\t"; return;
+    default: append_u_escape(out, c); return;
+  }
+}
+
+// Appends the sequence that starts at s[i] (a byte >= 0x80) and returns the index after it.
+// Client text is valid UTF-8 by the time it gets here (sanitize replaced anything else), but log
+// messages and a caller's slip need not be.
+template <json_escape how>
+std::size_t append_non_ascii(std::string& out, std::string_view s, std::size_t i) {
+  const utf8_sequence seq = decode_utf8(s, i);
+  const char32_t cp = seq.code_point;
+  if (!seq.valid) {
+    out += replacement_character_utf8;
+  } else if (how == json_escape::log && ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029)) {
+    append_u_escape(out, cp);
+  } else {
+    out.append(s.data() + i, seq.length);
+  }
+  return i + seq.length;
+}
+
+// True if any of the 8 bytes in `w` is not `plain`: below 0x20, '"', '\\', 0x80 and up, and for
+// the log 0x7F. The usual bit tricks: (x - 0x01..) & ~x & 0x80.. is non-zero exactly when some
+// byte of x is zero.
+template <json_escape how>
+constexpr bool has_special_byte(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101;
+  constexpr std::uint64_t highs = 0x8080808080808080;
+  const auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+  std::uint64_t special = (w & highs) | below_space | has_zero(w ^ (ones * '"')) |
+                          has_zero(w ^ (ones * '\\'));
+  if constexpr (how == json_escape::log) special |= has_zero(w ^ (ones * 0x7F));
+  return special != 0;
+}
+
+// Chat text is nearly all plain ASCII, and the msg line is written for every message: plain runs
+// are found 8 bytes at a time and copied in one append.
+template <json_escape how>
+void append_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t run = i;
+    for (std::uint64_t w; run + 8 <= s.size(); run += 8) {
+      std::memcpy(&w, s.data() + run, 8);
+      if (has_special_byte<how>(w)) break;
+    }
+    while (run < s.size() && byte_classes<how>[static_cast<unsigned char>(s[run])] == plain) ++run;
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[run]);
+    if (byte_classes<how>[c] == needs_escape) {
+      append_escaped(out, c);
+      i = run + 1;
+    } else {
+      i = append_non_ascii<how>(out, s, run);
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text, json_escape how) {
+  if (how == json_escape::log) {
+    append_string<json_escape::log>(out, text);
+  } else {
+    append_string<json_escape::wire>(out, text);
+  }
+}
+
+}  // namespace chatd::protocol
