@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "protocol/help_table.hpp"
 #include "protocol/names.hpp"
 #include "protocol/text.hpp"
 
@@ -63,24 +64,36 @@ struct command_spec {
   std::string_view name;  // lower case, without '/'
   command_kind kind;
   arg_parser parse;
-  std::string_view usage;
 };
 
 constexpr std::array<command_spec, 13> commands{{
-    {"nick", command_kind::nick, required_arg, "/nick NAME"},
-    {"join", command_kind::join, required_arg, "/join ROOM"},
-    {"part", command_kind::part, optional_arg, "/part [ROOM]"},
-    {"say", command_kind::say, arg_and_text, "/say ROOM TEXT"},
-    {"me", command_kind::me, required_text, "/me TEXT"},
-    {"msg", command_kind::msg, arg_and_text, "/msg NICK TEXT"},
-    {"topic", command_kind::topic, optional_text, "/topic [TEXT]"},
-    {"rooms", command_kind::rooms, no_args, "/rooms"},
-    {"who", command_kind::who, optional_arg, "/who [ROOM]"},
-    {"format", command_kind::format, format_arg, "/format human|json"},
-    {"ping", command_kind::ping, optional_text, "/ping [TOKEN]"},
-    {"help", command_kind::help, no_args, "/help"},
-    {"quit", command_kind::quit, optional_text, "/quit [REASON]"},
+    {"nick", command_kind::nick, required_arg},
+    {"join", command_kind::join, required_arg},
+    {"part", command_kind::part, optional_arg},
+    {"say", command_kind::say, arg_and_text},
+    {"me", command_kind::me, required_text},
+    {"msg", command_kind::msg, arg_and_text},
+    {"topic", command_kind::topic, optional_text},
+    {"rooms", command_kind::rooms, no_args},
+    {"who", command_kind::who, optional_arg},
+    {"format", command_kind::format, format_arg},
+    {"ping", command_kind::ping, optional_text},
+    {"help", command_kind::help, no_args},
+    {"quit", command_kind::quit, optional_text},
 }};
+
+// The usage a bad argument reports is the one /help lists: the tables are in the same order.
+static_assert(std::size(commands) == std::size(help_entries));
+constexpr bool usages_match() {
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const std::string_view usage = help_entries[i].usage;
+    if (usage.size() <= commands[i].name.size() || usage[0] != '/' ||
+        usage.substr(1, commands[i].name.size()) != commands[i].name)
+      return false;
+  }
+  return true;
+}
+static_assert(usages_match(), "help_entries and commands must list the commands in one order");
 
 }  // namespace
 
@@ -96,8 +109,9 @@ parse_result parse_command(std::string_view line) {
   const std::string name = fold_case(typed.substr(1));
   const std::string_view rest = line.substr(name_end);
 
-  for (const command_spec& spec : commands) {
-    if (spec.name == name) return spec.parse(spec.kind, rest, spec.usage);
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const command_spec& spec = commands[i];
+    if (spec.name == name) return spec.parse(spec.kind, rest, help_entries[i].usage);
   }
   return parse_error{error_code::unknown_command,
                      "unknown command " + std::string(typed) + " (type /help for the list)"};

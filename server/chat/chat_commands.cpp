@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/names.hpp"
+#include "protocol/text.hpp"
 #include "server/chat/chat_client.hpp"
 #include "server/chat/directory.hpp"
 #include "server/chat/room.hpp"
@@ -23,16 +24,7 @@ protocol::timestamp_ms now_ms() {
       .count();
 }
 
-// Before registration a plain line is the nickname, with the blanks around it ignored.
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
-
 }  // namespace
-
 
 void chat_client::send_error(error_code code, std::string_view message) {
   dir_.metrics().errors(code).inc();
@@ -62,7 +54,7 @@ void chat_client::handle_command(const protocol::command& cmd) {
   const bool nick_line = !registered() && cmd.kind == command_kind::text;
   dir_.metrics().commands(nick_line ? command_kind::nick : cmd.kind).inc();
   if (!registered()) {
-    if (cmd.kind == command_kind::text) return handle_nick(std::string(trim(cmd.text)));
+    if (cmd.kind == command_kind::text) return handle_nick(std::string(protocol::trim(cmd.text)));
     if (!protocol::allowed_before_registration(cmd.kind))
       return send_error(error_code::not_registered, "pick a nickname first: /nick NAME");
   }
