@@ -16,10 +16,12 @@
 #   BENCH_REPEAT    load runs per target and scenario, the median is reported (default 1)
 #   BENCH_IDLE      idle connections (default 10000), BENCH_IDLE_ROOMS (100)
 #   BENCH_CAPACITY  connections held in the capacity run (default 19000)
+#   BENCH_TARGETS   servers for fanout, latency and idle (default "chatd redis nats")
 #   BENCH_CAPACITY_TARGETS  servers for the capacity run (default "chatd")
 #   BENCH_METRICS_ROUNDS    metrics-cost: runs with metrics on, and as many off (default 3)
 #   BENCH_BUILD_DIR build directory (default build-bench), BENCH_NO_BUILD=1 to skip building,
-#   BENCH_NO_INSTALL=1 to skip apt-get
+#   BENCH_NO_INSTALL=1 to skip apt-get, BENCH_NO_DOC=1 to leave docs/benchmarks.md as it is
+#   (a comparison of two builds: the figures are in $BUILD/bench-results)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +40,7 @@ CAP_TARGETS=${BENCH_CAPACITY_TARGETS:-chatd}
 METRICS_ROUNDS=${BENCH_METRICS_ROUNDS:-3}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 GEN_CPU=${BENCH_GEN_CPU:-1}
-TARGETS="chatd redis nats"
+TARGETS=${BENCH_TARGETS:-chatd redis nats}
 
 CHATD="$BUILD/chatd"
 CHATBENCH="$BUILD/bench/chatbench"
@@ -550,4 +552,4 @@ for s in "${scenarios[@]}"; do
     report) ;;
   esac
 done
-write_doc
+[ "${BENCH_NO_DOC:-0}" = 1 ] || write_doc

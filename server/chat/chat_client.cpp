@@ -38,12 +38,13 @@ chat_client::chat_client(directory& dir, std::shared_ptr<connection> conn, std::
       splitter_(dir.cfg().limits.max_line_bytes) {}
 
 chat_client::~chat_client() {
+  conn_->detach();
   assert(registry_refs.count() == 0 && "a client was freed while a registry points at it");
 }
 
 void chat_client::start() {
-  dir_.add_client(*this);
-  conn_->start(shared_from_this());
+  dir_.add_client(shared_from_this());
+  conn_->start(*this);
   send(protocol::welcome_event{CHATD_VERSION});
 }
 
@@ -78,7 +79,7 @@ steady_time chat_client::on_input(std::string_view& input) {
   pending_line line;
   while (!stopping_ && next_line(input, line)) {
     if (const auto wait = try_handle(line)) {
-      held_ = std::move(line);
+      held_ = std::make_unique<pending_line>(std::move(line));
       return *wait;
     }
   }

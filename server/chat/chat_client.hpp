@@ -130,7 +130,8 @@ class chat_client final : public connection_handler,
   clock::time_point last_input_;
   token_bucket bucket_;  // flood control: over the rate, lines are read later, never dropped
   protocol::line_splitter splitter_;
-  std::optional<pending_line> held_;  // the line that waits, while input is paused
+  // The line that waits while input is paused; on the heap, as most clients never wait.
+  std::unique_ptr<pending_line> held_;
 
   // Publishes handed to a room's broadcaster whose ok has not been queued yet. Further
   // commands wait for them so that replies keep the order of the commands.

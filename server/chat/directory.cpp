@@ -17,7 +17,16 @@ directory::directory(asio::any_io_executor executor, const config& cfg, server_m
     : executor_(std::move(executor)), cfg_(cfg), metrics_(metrics) {}
 
 directory::~directory() {
-  for (auto& [name, r] : rooms_) r->stop();
+  // Clients still here when the loop is gone (a test, a forced exit): let go of them the way
+  // they would have left, so each is freed with no registry pointing at it.
+  for (auto& [name, r] : rooms_) {
+    for (chat_client* member : r->members()) member->registry_refs.release();
+    r->clear_members();
+    r->stop();
+  }
+  for (auto& [nick, owner] : nicks_) owner->registry_refs.release();
+  nicks_.clear();
+  for (auto& [id, c] : clients_) c->registry_refs.release();
 }
 
 // ---- clients ----------------------------------------------------------------------------------
@@ -27,15 +36,17 @@ std::size_t directory::connections_from(const std::string& address) const {
   return it == connections_per_address_.end() ? 0 : it->second;
 }
 
-void directory::add_client(chat_client& client) {
-  clients_.emplace(client.id(), &client);
-  client.registry_refs.hold();
-  ++connections_per_address_[client.address()];
+void directory::add_client(std::shared_ptr<chat_client> client) {
+  client->registry_refs.hold();
+  ++connections_per_address_[client->address()];
+  const std::uint64_t id = client->id();
+  clients_.emplace(id, std::move(client));
 }
 
 void directory::forget_client(chat_client& client) {
   const auto it = clients_.find(client.id());
-  if (it == clients_.end() || it->second != &client) return;
+  if (it == clients_.end() || it->second.get() != &client) return;
+  const std::shared_ptr<chat_client> keep = std::move(it->second);  // freed on return
   clients_.erase(it);
   client.registry_refs.release();
   const auto from = connections_per_address_.find(client.address());
@@ -48,7 +59,7 @@ void directory::forget_client(chat_client& client) {
 std::vector<std::shared_ptr<chat_client>> directory::all_clients() const {
   std::vector<std::shared_ptr<chat_client>> all;
   all.reserve(clients_.size());
-  for (const auto& [id, c] : clients_) all.push_back(c->shared_from_this());
+  for (const auto& [id, c] : clients_) all.push_back(c);
   return all;
 }
 

@@ -1,6 +1,6 @@
 // The chat's registries: the clients by id (and how many per address), the nicks and the
-// rooms, with the notices that cross rooms. Each registry holds raw pointers and counts itself
-// in the client's registry_refs; a client takes itself out of all of them when it stops, and
+// rooms, with the notices that cross rooms. The client registry owns the clients; the nick and
+// room registries hold raw pointers. Each registry counts itself in the client's registry_refs; a client takes itself out of all of them when it stops, and
 // debug and sanitizer builds assert that none is left when it finishes and when it is freed.
 #pragma once
 
@@ -39,7 +39,8 @@ class directory {
   // --- clients ---
   std::size_t client_count() const noexcept { return clients_.size(); }
   std::size_t connections_from(const std::string& address) const;
-  void add_client(chat_client& client);
+  // The directory keeps the client until it is forgotten.
+  void add_client(std::shared_ptr<chat_client> client);
   // The client finished: it is forgotten, and the last one going calls the on_empty hook.
   void forget_client(chat_client& client);
   void set_on_empty(std::function<void()> hook) { on_empty_ = std::move(hook); }
@@ -78,7 +79,7 @@ class directory {
   server_metrics& metrics_;
   std::function<void()> on_empty_;
 
-  std::unordered_map<std::uint64_t, chat_client*> clients_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<chat_client>> clients_;
   std::unordered_map<std::string, std::size_t> connections_per_address_;
   std::unordered_map<std::string, chat_client*> nicks_;  // folded nick -> owner
   std::unordered_map<std::string, std::shared_ptr<room>> rooms_;

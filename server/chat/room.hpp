@@ -54,6 +54,8 @@ class room : public std::enable_shared_from_this<room> {
   void add_member(chat_client& client);
   // Returns true if the room is now empty.
   bool remove_member(chat_client& client);
+  // Forgets every member at once (the directory is going away).
+  void clear_members() noexcept { members_.clear(); }
   // The members' nicks, sorted as /who shows them (case-insensitively).
   std::vector<std::string> member_nicks() const;
 

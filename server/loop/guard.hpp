@@ -24,15 +24,22 @@ inline void log_task_failure(std::string_view what, const std::exception_ptr& e)
   }
 }
 
-// Runs `fn()` for a callback; if it throws, logs it under `what()` (a callable, so the name is
-// only built on failure) and calls `on_failure()`, which must not throw.
+// What every guard does with an exception it caught: log it under `what()` (a callable, so
+// the name is only built on failure) and take the task's failure path, `on_failure()`, which
+// must not throw. Called from a catch block (also by detached coroutines, coroutine.hpp).
+template <class What, class OnFailure>
+void task_failed(What&& what, OnFailure&& on_failure) noexcept {
+  log_task_failure(what(), std::current_exception());
+  on_failure();
+}
+
+// Runs `fn()` for a callback under the guard.
 template <class Fn, class What, class OnFailure>
 void guarded(Fn&& fn, What&& what, OnFailure&& on_failure) noexcept {
   try {
     std::forward<Fn>(fn)();
   } catch (...) {
-    log_task_failure(what(), std::current_exception());
-    on_failure();
+    task_failed(what, on_failure);
   }
 }
 

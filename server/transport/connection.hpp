@@ -45,8 +45,10 @@ class connection {
  public:
   virtual ~connection() = default;
 
-  // Starts reading and writing; `handler` is kept until on_finished.
-  virtual void start(std::shared_ptr<connection_handler> handler) = 0;
+  // Starts reading and writing for `handler`, which must outlive the connection or detach().
+  virtual void start(connection_handler& handler) = 0;
+  // The handler is going away: nothing is reported to it any more.
+  virtual void detach() noexcept = 0;
 
   // Queues `line`. Past the byte bound the connection drops its queue and reports
   // slow_consumer to the handler from a later turn (callers may be iterating a member list).

@@ -3,17 +3,13 @@
 #include <algorithm>
 #include <utility>
 
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
-#include <asio/use_awaitable.hpp>
 
 #include "server/loop/guard.hpp"
 
 namespace chatd {
 
 namespace {
-
-constexpr auto nothrow_awaitable = asio::experimental::as_tuple(asio::use_awaitable);
 
 // Once our last byte is out, how long the peer gets to close its side before the socket is
 // cut. Waiting for its FIN keeps the kernel from resetting the connection over unread input
@@ -38,16 +34,12 @@ std::string tcp_connection::task_name(const char* part) const {
   return "conn " + std::to_string(id_) + " " + part;
 }
 
-void tcp_connection::start(std::shared_ptr<connection_handler> handler) {
-  handler_ = std::move(handler);
+void tcp_connection::start(connection_handler& handler) {
+  handler_ = &handler;
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // we batch writes ourselves
   socket_.non_blocking(true, ignored);
-  spawn_guarded(socket_.get_executor(), read_loop(shared_from_this()), task_name("reader"),
-                [self = shared_from_this()] {
-                  self->reader_done_ = true;
-                  self->fail("reader");
-                });
+  read_loop(shared_from_this());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -55,41 +47,50 @@ void tcp_connection::start(std::shared_ptr<connection_handler> handler) {
 
 // The one loop of a connection's input: wait for readability without holding a buffer, read
 // into the loop's buffer, hand the bytes to the handler, and pause where it asks.
-asio::awaitable<void> tcp_connection::read_loop([[maybe_unused]] std::shared_ptr<tcp_connection> self) {
-  for (;;) {
-    auto [wait_error] = co_await socket_.async_wait(asio::socket_base::wait_read, nothrow_awaitable);
-    if (wait_error) break;  // cut: the socket is closed
-    asio::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(ctx_.read_buffer), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-    if (ec) {
-      end(ec == asio::error::eof ? disconnect_reason::closed : disconnect_reason::reset,
-          stop_mode::flush);
-      break;
-    }
-    ctx_.bytes_received.inc(static_cast<double>(n));
-    if (stopping_) continue;  // draining until the peer closes
-
-    std::string_view input(ctx_.read_buffer.data(), n);
+detached_coroutine tcp_connection::read_loop([[maybe_unused]] std::shared_ptr<tcp_connection> self) {
+  try {
     for (;;) {
-      const steady_time resume = handler_->on_input(input);
-      if (resume == steady_time::min() || stopping_) break;
-      // Keep what is left: other connections reuse the read buffer meanwhile.
-      if (input.data() >= inbox_.data() && input.data() <= inbox_.data() + inbox_.size()) {
-        inbox_.erase(0, static_cast<std::size_t>(input.data() - inbox_.data()));
-      } else {
-        inbox_.assign(input);
+      const asio::error_code wait_error = co_await completion([this](resume_handler done) {
+        socket_.async_wait(asio::socket_base::wait_read, std::move(done));
+      });
+      if (wait_error) break;  // cut: the socket is closed
+      asio::error_code ec;
+      const std::size_t n = socket_.read_some(asio::buffer(ctx_.read_buffer), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+      if (ec) {
+        end(ec == asio::error::eof ? disconnect_reason::closed : disconnect_reason::reset,
+            stop_mode::flush);
+        break;
       }
-      if (!reader_wake_) reader_wake_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
-      reader_wake_->expires_at(resume);
-      reader_paused_ = true;
-      co_await reader_wake_->async_wait(nothrow_awaitable);
-      reader_paused_ = false;
-      if (stopping_) break;
-      input = inbox_;
+      ctx_.bytes_received.inc(static_cast<double>(n));
+      if (stopping_ || handler_ == nullptr) continue;  // draining until the peer closes
+
+      std::string_view input(ctx_.read_buffer.data(), n);
+      for (;;) {
+        const steady_time resume = handler_->on_input(input);
+        if (resume == steady_time::min() || stopping_) break;
+        // Keep what is left: other connections reuse the read buffer meanwhile.
+        if (input.data() >= inbox_.data() && input.data() <= inbox_.data() + inbox_.size()) {
+          inbox_.erase(0, static_cast<std::size_t>(input.data() - inbox_.data()));
+        } else {
+          inbox_.assign(input);
+        }
+        if (!reader_wake_) {
+          reader_wake_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+        }
+        reader_wake_->expires_at(resume);
+        reader_paused_ = true;
+        co_await completion([this](resume_handler done) { reader_wake_->async_wait(std::move(done)); });
+        reader_paused_ = false;
+        if (stopping_ || handler_ == nullptr) break;
+        input = inbox_;
+      }
+      inbox_.clear();
+      if (inbox_.capacity() > keep_inbox_capacity) std::string().swap(inbox_);
     }
-    inbox_.clear();
-    if (inbox_.capacity() > keep_inbox_capacity) std::string().swap(inbox_);
+  } catch (...) {
+    reader_paused_ = false;
+    task_failed([&] { return task_name("reader"); }, [&] { fail("reader"); });
   }
   reader_done_ = true;
   finish_if_done();
@@ -151,27 +152,35 @@ void tcp_connection::write_now() {
       return writer_finished(true);
     case gathered_writer::result::blocked:
       writer_state_ = writer_state::blocked;
-      spawn_guarded(socket_.get_executor(), drain(shared_from_this()), task_name("writer"),
-                    [self = shared_from_this()] { self->fail("writer"); });
+      drain(shared_from_this());
       return;
   }
 }
 
 // While the peer's window is full: wait for room, write, until the queue is drained.
-asio::awaitable<void> tcp_connection::drain([[maybe_unused]] std::shared_ptr<tcp_connection> self) {
-  for (;;) {
-    auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_write, nothrow_awaitable);
-    if (ec || cut_) co_return writer_finished(!cut_);
-    std::size_t written = 0;
-    std::size_t released = 0;
-    const auto result = writer_.write(socket_.native_handle(), queue_, written, released);
-    ctx_.bytes_sent.inc(static_cast<double>(written));
-    if (result == gathered_writer::result::failed) co_return writer_finished(true);
-    if (result == gathered_writer::result::drained) {
-      if (stopping_) co_return writer_finished(false);
-      writer_state_ = writer_state::idle;
-      co_return;
+detached_coroutine tcp_connection::drain([[maybe_unused]] std::shared_ptr<tcp_connection> self) {
+  try {
+    for (;;) {
+      const asio::error_code ec = co_await completion([this](resume_handler done) {
+        socket_.async_wait(asio::socket_base::wait_write, std::move(done));
+      });
+      if (ec || cut_) co_return writer_finished(!cut_);
+      std::size_t written = 0;
+      std::size_t released = 0;
+      const auto result = writer_.write(socket_.native_handle(), queue_, written, released);
+      ctx_.bytes_sent.inc(static_cast<double>(written));
+      if (result == gathered_writer::result::failed) co_return writer_finished(true);
+      if (result == gathered_writer::result::drained) {
+        if (stopping_) co_return writer_finished(false);
+        writer_state_ = writer_state::idle;
+        co_return;
+      }
     }
+  } catch (...) {
+    task_failed([&] { return task_name("writer"); }, [&] {
+      writer_state_ = writer_state::done;
+      fail("writer");
+    });
   }
 }
 
@@ -230,9 +239,9 @@ void tcp_connection::finish_if_done() {
   finished_ = true;
   asio::error_code ignored;
   socket_.close(ignored);
-  // From a fresh turn: the handler may be what called us, and letting go of it may free it.
-  asio::post(socket_.get_executor(), [handler = std::move(handler_)] {
-    if (handler) handler->on_finished();
+  // From a fresh turn: the handler may be what called us, and on_finished may free it.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (auto* handler = std::exchange(self->handler_, nullptr)) handler->on_finished();
   });
 }
 

@@ -1,15 +1,15 @@
 // A plain TCP connection: one reader coroutine per connection, and a writer that writes from
-// the loop at once and becomes a coroutine only while the socket is full.
+// the loop turn after a delivery and becomes a coroutine only while the socket is full.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "server/loop/coroutine.hpp"
 #include "server/transport/connection.hpp"
 #include "server/transport/gathered_writer.hpp"
 #include "server/transport/outbound_queue.hpp"
@@ -25,7 +25,8 @@ class tcp_connection final : public connection,
   tcp_connection(const tcp_connection&) = delete;
   tcp_connection& operator=(const tcp_connection&) = delete;
 
-  void start(std::shared_ptr<connection_handler> handler) override;
+  void start(connection_handler& handler) override;
+  void detach() noexcept override { handler_ = nullptr; }
   bool send(const line_ptr& line) override;
   void send_last(line_ptr line) override;
   void wake_reader() override;
@@ -40,8 +41,9 @@ class tcp_connection final : public connection,
  private:
   enum class writer_state : unsigned char { idle, scheduled, blocked, done };
 
-  asio::awaitable<void> read_loop(std::shared_ptr<tcp_connection> self);
-  asio::awaitable<void> drain(std::shared_ptr<tcp_connection> self);
+  detached_coroutine read_loop(std::shared_ptr<tcp_connection> self);
+  detached_coroutine drain(std::shared_ptr<tcp_connection> self);
+  void read_input(std::size_t n);
   void schedule_writer();
   void write_now();
   void writer_finished(bool failed);
@@ -56,7 +58,7 @@ class tcp_connection final : public connection,
   const std::uint64_t id_;
   const std::string peer_;
   const std::string address_;
-  std::shared_ptr<connection_handler> handler_;  // until on_finished
+  connection_handler* handler_ = nullptr;  // until on_finished or detach
 
   outbound_queue queue_;
   gathered_writer writer_;

@@ -15,6 +15,7 @@
 
 #include "protocol/error_code.hpp"
 #include "protocol/format.hpp"
+#include "protocol/utf8.hpp"
 
 namespace chatd::protocol {
 namespace {
@@ -393,24 +394,6 @@ TEST(EncodeJsonEquivalence, RandomByteStrings) {
   }
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 TEST(EncodeJsonEquivalence, RandomValidUtf8) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<std::uint32_t> plane(0, 4);
@@ -426,7 +409,7 @@ TEST(EncodeJsonEquivalence, RandomValidUtf8) {
         const std::uint32_t p = plane(rng);
         std::uint32_t cp = p == 0 ? astral(rng) : p == 1 ? in_bmp(rng) : low(rng);
         if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;  // surrogates are not scalar values
-        append_utf8(*s, cp);
+        append_utf8(*s, static_cast<char32_t>(cp));
       }
     }
     expect_same(a, b, static_cast<std::uint64_t>(round));
