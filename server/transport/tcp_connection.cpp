@@ -90,7 +90,7 @@ detached_coroutine tcp_connection::read_loop([[maybe_unused]] std::shared_ptr<tc
     }
   } catch (...) {
     reader_paused_ = false;
-    task_failed([&] { return task_name("reader"); }, [&] { fail("reader"); });
+    task_failed([&] { return task_name("reader"); }, [&] { fail(); });
   }
   reader_done_ = true;
   finish_if_done();
@@ -111,7 +111,7 @@ bool tcp_connection::send(const line_ptr& line) {
     queue_.clear();
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
       guarded([&] { self->end(disconnect_reason::slow_consumer, stop_mode::flush); },
-              [&] { return self->task_name("writer"); }, [&] { self->fail("writer"); });
+              [&] { return self->task_name("writer"); }, [&] { self->fail(); });
     });
     return false;
   }
@@ -132,8 +132,10 @@ void tcp_connection::schedule_writer() {
   // A later run, never a nested one: callers may be iterating a member list, and one run
   // writes everything a turn of the loop queued in one call.
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    guarded([&] { self->write_now(); }, [&] { return self->task_name("writer"); },
-            [&] { self->fail("writer"); });
+    guarded([&] { self->write_now(); }, [&] { return self->task_name("writer"); }, [&] {
+      self->writer_state_ = writer_state::done;  // this run was the writer; it is over
+      self->fail();
+    });
   });
 }
 
@@ -179,7 +181,7 @@ detached_coroutine tcp_connection::drain([[maybe_unused]] std::shared_ptr<tcp_co
   } catch (...) {
     task_failed([&] { return task_name("writer"); }, [&] {
       writer_state_ = writer_state::done;
-      fail("writer");
+      fail();
     });
   }
 }
@@ -205,8 +207,8 @@ void tcp_connection::end(disconnect_reason reason, stop_mode mode) {
   stop(mode, std::chrono::steady_clock::now());
 }
 
-void tcp_connection::fail(const char* part) {
-  (void)part;  // the guard logged it with the part's name
+// After the guard logged an exception of the reader or the writer.
+void tcp_connection::fail() {
   ctx_.failures.inc();
   end(disconnect_reason::error, stop_mode::cut);
 }

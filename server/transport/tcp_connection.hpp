@@ -49,7 +49,7 @@ class tcp_connection final : public connection,
   void writer_finished(bool failed);
   // The transport ends by itself: tell the handler (which stops us) and stop anyway.
   void end(disconnect_reason reason, stop_mode mode);
-  void fail(const char* part);
+  void fail();
   void finish_if_done();
   std::string task_name(const char* part) const;
 

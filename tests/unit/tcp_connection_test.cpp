@@ -1,0 +1,200 @@
+// The transport alone: a tcp_connection over a socketpair with a test handler in place of
+// the chat client, on a real io_context.
+#include "server/transport/tcp_connection.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+using namespace std::chrono_literals;
+
+namespace chatd {
+namespace {
+
+// Records what the connection tells it; consumes input as the test says.
+struct recording_handler final : connection_handler {
+  std::function<steady_time(std::string_view&)> input = [](std::string_view& in) {
+    in = {};
+    return steady_time::min();
+  };
+  std::string seen;
+  std::vector<std::pair<disconnect_reason, stop_mode>> ends;
+  int finished = 0;
+
+  steady_time on_input(std::string_view& in) override {
+    const std::string_view before = in;
+    const steady_time resume = input(in);
+    seen.append(before.substr(0, before.size() - in.size()));
+    return resume;
+  }
+  void on_transport_end(disconnect_reason reason, stop_mode mode) override {
+    ends.emplace_back(reason, mode);
+  }
+  void on_finished() override { ++finished; }
+};
+
+class TcpConnection : public ::testing::Test {
+ protected:
+  TcpConnection() : ctx_(received_, sent_, failures_, 64 * 1024) {
+    int fds[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    peer_ = fds[1];
+    ::fcntl(peer_, F_SETFL, ::fcntl(peer_, F_GETFL) | O_NONBLOCK);
+    server_end_ = fds[0];
+  }
+  ~TcpConnection() override {
+    conn_.reset();
+    if (peer_ >= 0) ::close(peer_);
+  }
+
+  void open(int send_buffer = 0) {
+    if (send_buffer > 0) {
+      ::setsockopt(server_end_, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
+    }
+    asio::ip::tcp::socket socket(io_);
+    socket.assign(asio::ip::tcp::v4(), server_end_);
+    conn_ = std::make_shared<tcp_connection>(ctx_, std::move(socket), 7, "peer:1", "peer");
+    conn_->start(handler_);
+  }
+
+  void run_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) io_.run_for(2ms);
+  }
+  std::string drain_peer() {
+    std::string got;
+    char buffer[65536];
+    for (ssize_t n; (n = ::read(peer_, buffer, sizeof buffer)) > 0;)
+      got.append(buffer, static_cast<std::size_t>(n));
+    return got;
+  }
+  void write_peer(const std::string& bytes) {
+    ASSERT_EQ(::write(peer_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+
+  asio::io_context io_;
+  metrics::counter received_, sent_, failures_;
+  transport_context ctx_;
+  recording_handler handler_;
+  std::shared_ptr<tcp_connection> conn_;
+  int peer_ = -1;
+  int server_end_ = -1;
+};
+
+TEST_F(TcpConnection, HandsInputToTheHandlerAndWritesWhatIsSent) {
+  open();
+  write_peer("hello\r\n");
+  run_until([&] { return !handler_.seen.empty(); });
+  EXPECT_EQ(handler_.seen, "hello\r\n");
+  EXPECT_EQ(received_.value(), 7);
+  conn_->send(make_line("one\r\n"));
+  conn_->send(make_line("two\r\n"));
+  std::string got;
+  run_until([&] { return (got += drain_peer()).size() >= 10; });
+  EXPECT_EQ(got, "one\r\ntwo\r\n");
+  EXPECT_EQ(sent_.value(), 10);
+}
+
+TEST_F(TcpConnection, APausedReaderKeepsTheRestAndResumesWhenWoken) {
+  int calls = 0;
+  handler_.input = [&](std::string_view& in) {
+    ++calls;
+    const auto line_end = in.find('\n');
+    in.remove_prefix(line_end + 1);  // one line per call, then wait to be woken
+    return in.empty() ? steady_time::min() : steady_time::max();
+  };
+  open();
+  write_peer("a\nb\nc\n");
+  run_until([&] { return calls == 1; });
+  io_.run_for(20ms);
+  EXPECT_EQ(handler_.seen, "a\n") << "the reader should wait until woken";
+  conn_->wake_reader();
+  run_until([&] { return calls == 2; });
+  EXPECT_EQ(handler_.seen, "a\nb\n");
+  conn_->wake_reader();
+  run_until([&] { return calls == 3; });
+  EXPECT_EQ(handler_.seen, "a\nb\nc\n");
+}
+
+TEST_F(TcpConnection, AnExceptionInTheHandlerCutsOnlyThisConnectionAndFinishesIt) {
+  handler_.input = [](std::string_view&) -> steady_time { throw std::runtime_error("bad"); };
+  open();
+  write_peer("x\n");
+  run_until([&] { return handler_.finished == 1; });
+  EXPECT_EQ(handler_.finished, 1);
+  ASSERT_EQ(handler_.ends.size(), 1u);
+  EXPECT_EQ(handler_.ends[0].first, disconnect_reason::error);
+  EXPECT_EQ(handler_.ends[0].second, stop_mode::cut);
+  EXPECT_EQ(failures_.value(), 1);
+  char byte;
+  EXPECT_EQ(::read(peer_, &byte, 1), 0) << "the socket should be closed";
+}
+
+TEST_F(TcpConnection, AFlushWritesWhatIsQueuedThenWaitsForThePeerToClose) {
+  open();
+  conn_->send(make_line("last words\r\n"));
+  conn_->stop(stop_mode::flush, std::chrono::steady_clock::now() + 5s);
+  EXPECT_FALSE(conn_->send(make_line("too late\r\n")));
+  std::string got;
+  run_until([&] {
+    got += drain_peer();
+    return got.size() >= 12;
+  });
+  EXPECT_EQ(got, "last words\r\n");
+  char byte;
+  run_until([&] { return ::read(peer_, &byte, 1) == 0; });  // our side was shut down
+  EXPECT_EQ(handler_.finished, 0) << "it lingers until the peer closes its side";
+  ::shutdown(peer_, SHUT_WR);
+  run_until([&] { return handler_.finished == 1; });
+  EXPECT_EQ(handler_.finished, 1);
+  EXPECT_TRUE(handler_.ends.empty() ||
+              handler_.ends[0].first == disconnect_reason::closed);
+}
+
+TEST_F(TcpConnection, AQueuePastTheBoundIsDroppedAndReportedAsASlowConsumer) {
+  ctx_.max_outbound_bytes = 8192;
+  open(4096);
+  int queued = 0;
+  while (conn_->send(make_line(std::string(1000, 'x') + "\r\n"))) {
+    ++queued;
+    io_.poll();  // let the writer fill the socket
+    ASSERT_LT(queued, 10000);
+  }
+  EXPECT_LE(conn_->queued_bytes(), ctx_.max_outbound_bytes);
+  run_until([&] { return !handler_.ends.empty(); });
+  ASSERT_EQ(handler_.ends.size(), 1u);
+  EXPECT_EQ(handler_.ends[0].first, disconnect_reason::slow_consumer);
+  EXPECT_EQ(handler_.ends[0].second, stop_mode::flush);
+  // The bye still goes out past the bound.
+  conn_->send_last(make_line("bye\r\n"));
+  std::string got;
+  run_until([&] {
+    got += drain_peer();
+    return got.size() >= 5 && got.substr(got.size() - 5) == "bye\r\n";
+  });
+  EXPECT_EQ(got.substr(got.size() - 5), "bye\r\n");
+}
+
+TEST_F(TcpConnection, ACutAfterTheLoopIsGoneFreesEverything) {
+  open();
+  write_peer("x\n");
+  run_until([&] { return !handler_.seen.empty(); });
+  conn_->detach();  // the handler is going away; nothing is reported to it any more
+  conn_->stop(stop_mode::cut, std::chrono::steady_clock::now());
+  run_until([&] { return conn_.use_count() == 1; });
+  EXPECT_EQ(conn_.use_count(), 1) << "the reader and writer should have let go";
+  EXPECT_EQ(handler_.finished, 0);
+}
+
+}  // namespace
+}  // namespace chatd
