@@ -70,7 +70,10 @@ void chat_client::publish_done(const protocol::ok_say_event& ok) {
 // Input
 
 steady_time chat_client::on_input(std::string_view& input) {
-  if (stopping_) return read_on;
+  if (stopping_) {
+    held_.reset();
+    return read_on;
+  }
   last_input_ = clock::now();
   if (held_) {
     if (const auto wait = try_handle(*held_)) return *wait;
@@ -159,8 +162,7 @@ bool chat_client::needs_to_wait_before(const protocol::command& cmd) const {
 void chat_client::stop(disconnect_reason reason, stop_mode mode, std::string_view detail) {
   const auto& limits = dir_.cfg().limits;
   if (!stopping_) {
-    stopping_ = true;
-    held_.reset();
+    stopping_ = true;  // the held line, if any, may be what stops us: on_input drops it
     dir_.metrics().disconnects(reason).inc();
     if (reason == disconnect_reason::slow_consumer) dir_.metrics().slow_consumers.inc();
     const std::string why = detail.empty() ? std::string(to_string(reason)) : std::string(detail);

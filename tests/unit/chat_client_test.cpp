@@ -224,3 +224,24 @@ TEST_F(ChatClient, ASlowConsumerIsDroppedWithABye) {
 
 }  // namespace
 }  // namespace chatd
+
+namespace chatd {
+namespace {
+
+// The quit waits for the message before it (replies keep the order of the commands); its
+// reason must survive the wait (under ASan this failed as a use after free).
+TEST_F(ChatClient, AQuitThatWaitedForAnEarlierMessageKeepsItsReason) {
+  const int ann = connect(1);
+  send(ann, "ann\r\n");
+  read_until(ann, "joined [lobby]");
+  const int bob = connect(2);
+  send(bob, "bob\r\n");
+  read_until(bob, "joined [lobby]");
+  send(ann, "hi all\r\n/quit back after lunch\r\n");
+  const std::string got = read_until(bob, "* ann quit (back after lunch)\r\n");
+  EXPECT_NE(got.find("[lobby] ann: hi all\r\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("* ann quit (back after lunch)\r\n"), std::string::npos) << got;
+}
+
+}  // namespace
+}  // namespace chatd
