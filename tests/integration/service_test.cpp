@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -19,8 +18,10 @@
 #include <vector>
 
 #include "integration/chat_helpers.hpp"
+#include "integration/child_process.hpp"
 #include "integration/http_client.hpp"
 #include "integration/metrics_helpers.hpp"
+#include "integration/poll.hpp"
 #include "integration/server_process.hpp"
 #include "integration/test_client.hpp"
 
@@ -69,18 +70,21 @@ class notify_socket {
   // datagram read on the way is appended to `seen`.
   std::string wait_for(const std::string& needle, std::chrono::milliseconds timeout,
                        std::vector<std::string>& seen) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      auto message = receive(std::max(left, 1ms));
-      if (!message) continue;
-      seen.push_back(*message);
-      if (message->find(needle) != std::string::npos) return *message;
-    }
+    std::string found;
+    const auto result = wait_until(
+        [&] {
+          auto message = receive(50ms);  // blocks: no interval needed
+          if (!message) return false;
+          seen.push_back(*message);
+          if (message->find(needle) == std::string::npos) return false;
+          found = *message;
+          return true;
+        },
+        timeout, "a notification with '" + needle + "'", 0ms);
+    if (result) return found;
     std::string all;
     for (const auto& m : seen) all += "[" + m + "] ";
-    throw std::runtime_error("no notification with '" + needle + "'; got: " + all);
+    throw std::runtime_error(std::string(result.message()) + "; got: " + all);
   }
 
  private:
@@ -108,20 +112,11 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
-struct command_result {
-  int exit_code;
-  std::string output;
-};
-
-// Runs a shell command line, capturing stdout and stderr.
-command_result run_command(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
-  std::string output;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+// Runs `chatd ARGS... --health-check` to its end (10 s at most).
+program_result health_check(std::vector<std::string> args) {
+  args.insert(args.begin(), CHATD_BINARY);
+  args.push_back("--health-check");
+  return run_program(std::move(args), 10s);
 }
 
 std::string line_of(std::size_t bytes) { return std::string(bytes, 'x'); }
@@ -191,15 +186,19 @@ TEST(SocketActivation, ServesTheListenersPassedBySystemdSocketActivate) {
   server_process server({}, metrics_listen_args(), options);
 
   test_client alice;
-  for (int attempt = 0;; ++attempt) {
-    try {
-      alice.connect(chat);
-      break;
-    } catch (const std::exception&) {
-      if (attempt == 100) throw;
-      std::this_thread::sleep_for(50ms);
-    }
-  }
+  std::string refused;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          alice.connect(chat);
+          return true;
+        } catch (const std::exception& e) {
+          refused = e.what();
+          return false;
+        }
+      },
+      5s, "systemd-socket-activate to accept on 127.0.0.1:" + std::to_string(chat), 50ms))
+      << refused;
   alice.register_json("alice");
   ASSERT_TRUE(server.wait_for_log("chat listening on 127.0.0.1:" + std::to_string(chat) +
                                   " (socket from the service manager)"))
@@ -340,19 +339,17 @@ TEST(FdLimit, RefusesAMaxConnectionsItCannotHonour) {
 TEST(HealthCheck, ExitsZeroWhileServingAndOneWhenNothingAnswers) {
   server_process server({}, metrics_listen_args());
   const std::string port = std::to_string(metrics_port(server));
-  const auto healthy = run_command(std::string(CHATD_BINARY) +
-                                   " --metrics-listen 127.0.0.1:" + port + " --health-check");
+  const auto healthy = health_check({"--metrics-listen", "127.0.0.1:" + port});
   EXPECT_EQ(healthy.exit_code, 0) << healthy.output;
   EXPECT_EQ(healthy.output, "chatd: healthy: 200 OK from 127.0.0.1:" + port + "\n");
 
   const std::string closed = std::to_string(free_port());
-  const auto down = run_command(std::string(CHATD_BINARY) + " --metrics-listen 127.0.0.1:" +
-                                closed + " --health-check");
+  const auto down = health_check({"--metrics-listen", "127.0.0.1:" + closed});
   EXPECT_EQ(down.exit_code, 1) << down.output;
   EXPECT_NE(down.output.find("chatd: unhealthy: 127.0.0.1:" + closed), std::string::npos)
       << down.output;
 
-  const auto off = run_command(std::string(CHATD_BINARY) + " --metrics-listen '' --health-check");
+  const auto off = health_check({"--metrics-listen", ""});
   EXPECT_EQ(off.exit_code, 1);
   EXPECT_EQ(off.output, "chatd: unhealthy: listen.metrics is off, so there is no /healthz to ask\n");
 }
