@@ -28,23 +28,28 @@ double seconds_since(clock_type::time_point start) {
 }
 
 // Connects and reads the first line, until the server serves the connection instead of turning
-// it away with its one line and a close (a slot it is still releasing), or the deadline passes.
+// it away with its one line and a close (a slot it is still releasing), or `timeout` passes.
 // Returns the served connection with the first welcome line read.
 test_client admitted(const server_process& server, const std::string& label,
-                     clock_type::time_point deadline, const connect_options& options = {}) {
-  for (;;) {
-    test_client client(server.port(), label, options);
-    auto first = client.read_line();
-    if (!first) throw protocol_failure(label + ": no first line from the server");
-    if (first->rfind("* Bye (server-full)", 0) != 0 &&
-        first->rfind("! too-many-connections", 0) != 0) {
-      return client;
-    }
-    if (clock_type::now() >= deadline) {
-      throw protocol_failure(label + ": still turned away when the deadline passed: " + *first);
-    }
-    std::this_thread::sleep_for(5ms);  // poll interval, not a synchronisation
-  }
+                     std::chrono::milliseconds timeout, const connect_options& options = {}) {
+  std::optional<test_client> served;
+  std::string last;
+  const auto result = wait_until(
+      [&] {
+        test_client client(server.port(), label, options);
+        auto first = client.read_line();
+        if (!first) throw protocol_failure(label + ": no first line from the server");
+        last = *first;
+        if (first->rfind("* Bye (server-full)", 0) == 0 ||
+            first->rfind("! too-many-connections", 0) == 0) {
+          return false;
+        }
+        served.emplace(std::move(client));
+        return true;
+      },
+      timeout, label + " to be served rather than turned away", 5ms);
+  if (!result) throw protocol_failure(std::string(result.message()) + "; last: " + last);
+  return std::move(*served);
 }
 
 }  // namespace
@@ -137,7 +142,7 @@ TEST(Limits, ConnectionBeyondMaxConnectionsGetsOneServerFullLineAndAcceptingGoes
   // One leaves: its slot is free again.
   c.close();
   EXPECT_EQ(a.expect_json("quit")["nick"], "carol");
-  test_client d = admitted(server, "dave", clock_type::now() + 5s);
+  test_client d = admitted(server, "dave", 5s);
   d.register_json("dave");
   EXPECT_EQ(a.expect_json("join")["nick"], "dave");
   // And the limit holds again.
@@ -177,7 +182,7 @@ TEST(Limits, ConnectionBeyondPerAddressLimitIsTooManyConnectionsAndOtherAddresse
   b.sync_json();
   b.close();
   EXPECT_EQ(a.expect_json("quit")["nick"], "bob");
-  test_client f = admitted(server, "frank", clock_type::now() + 5s);
+  test_client f = admitted(server, "frank", 5s);
   f.register_json("frank");
   EXPECT_EQ(d.sync_json().size(), 3u);  // bob's quit, frank's join (and erin's join)
 }
@@ -192,17 +197,17 @@ TEST(Limits, UnregisteredClientIsClosedWithRegisterTimeoutEvenIfItTrickles) {
   test_client idle(server.port(), "idle");
   test_client loris(server.port(), "loris");  // sends a byte now and then, never a whole line
 
-  bool loris_closed = false;
-  for (int i = 0; i < 50 && !loris_closed; ++i) {
+  // A byte, then up to 100 ms for the close (which paces the trickle), for up to 5 s.
+  const auto trickle = [&] {
     try {
       loris.send_raw("x");
     } catch (const protocol_failure&) {
       // the server closed it between two bytes
     }
-    loris_closed = loris.wait_closed(100ms);  // also paces the trickle
-  }
+    return loris.wait_closed(100ms);
+  };
+  ASSERT_TRUE(wait_until(trickle, 5s, "the trickling client to be timed out", 0ms));
   const double loris_after = seconds_since(start);
-  ASSERT_TRUE(loris_closed) << "a client trickling bytes was never timed out";
   auto loris_lines = lines_until_closed(loris);
   ASSERT_FALSE(loris_lines.empty());
   EXPECT_EQ(loris_lines.back(), "* Bye (register-timeout).");
@@ -226,14 +231,13 @@ TEST(Limits, SilentClientIsClosedWithIdleTimeoutWhileAnActiveOneStays) {
   quiet.sync_json();  // the last input from quiet; active's join
 
   std::vector<json> active_saw;
-  bool quiet_closed = false;
   // active pings every 100 ms or so (the wait on quiet paces it), for up to 5 s.
-  for (int i = 0; i < 50 && !quiet_closed; ++i) {
+  const auto ping_and_look = [&] {
     for (auto& j : active.sync_json()) active_saw.push_back(j);
-    quiet_closed = quiet.wait_closed(100ms);
-  }
+    return quiet.wait_closed(100ms);
+  };
+  ASSERT_TRUE(wait_until(ping_and_look, 5s, "the silent client to be timed out", 0ms));
   const double quiet_after = seconds_since(start);
-  ASSERT_TRUE(quiet_closed) << "the silent client was never timed out";
   EXPECT_GE(quiet_after, 0.9);
   EXPECT_LT(quiet_after, 5.0);
   auto lines = lines_until_closed(quiet);

@@ -136,8 +136,9 @@ TEST(Memory, HeavyFanOutToNonReadingClientsKeepsTheServerBounded) {
     if (acked % 1000 == 0) highest = std::max(highest, rss_bytes(server.pid()));
     // bob reads as fast as he can, but the publisher is faster: stay at most one batch ahead
     // of him, or he would be (rightly) cut as a slow consumer too.
-    ASSERT_TRUE(eventually([&] { return bob_last >= acked || bob_failed; }, 10s, 1ms))
-        << "bob fell behind";
+    ASSERT_TRUE(wait_until([&] { return bob_last >= acked || bob_failed; }, 10s,
+                           "bob to read up to the last acked message", 1ms))
+        << "bob fell behind: at " << bob_last << " of " << acked;
   }
   threads[0].join();
   const double took = std::chrono::duration<double>(clock_type::now() - start).count();

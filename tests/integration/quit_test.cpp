@@ -1,9 +1,10 @@
 // Leaving: /quit, abrupt close, and the quit event to everyone sharing a room.
 #include <gtest/gtest.h>
 
-#include <thread>
+#include <optional>
 
 #include "integration/chat_helpers.hpp"
+#include "integration/poll.hpp"
 
 using namespace chatd::integration;
 
@@ -133,34 +134,34 @@ TEST(Quit, QuitReasonIsSanitised) {
 
 namespace {
 
-// Connects and registers `nick`, retrying until `deadline` while the server turns the connection
-// away (a slot that is still being released). A rejected connection is closed by the server
-// before it answers the /ping.
+// Connects and registers `nick`, retrying (for up to `timeout`) while the server turns the
+// connection away (a slot that is still being released). A rejected connection is closed by the
+// server before it answers the /ping.
 test_client admitted_client(const server_process& server, const std::string& nick,
-                            std::chrono::steady_clock::time_point deadline) {
-  for (;;) {
-    test_client client(server.port(), nick);
-    client.send_line("/ping admitted");
-    bool admitted = false;
-    while (auto line = client.read_line()) {
-      if (line->find("admitted") != std::string::npos) {
-        admitted = true;
-        break;
-      }
-    }
-    if (admitted) {  // the welcome has been read; register as register_json would
-      client.send_line("/format json");
-      client.expect_ok("format");
-      client.send_line("/nick " + nick);
-      client.expect_ok("nick");
-      client.expect_json("join");
-      return client;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      throw protocol_failure(nick + ": still turned away when the deadline passed");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // poll interval, not a sync
-  }
+                            std::chrono::milliseconds timeout) {
+  std::optional<test_client> admitted;
+  const auto result = wait_until(
+      [&] {
+        test_client client(server.port(), nick);
+        client.send_line("/ping admitted");
+        while (auto line = client.read_line()) {
+          if (line->find("admitted") != std::string::npos) {
+            admitted.emplace(std::move(client));
+            return true;
+          }
+        }
+        return false;
+      },
+      timeout, nick + " to be admitted rather than turned away", std::chrono::milliseconds(5));
+  if (!result) throw protocol_failure(result.message());
+  // The welcome has been read; register as register_json would.
+  test_client& client = *admitted;
+  client.send_line("/format json");
+  client.expect_ok("format");
+  client.send_line("/nick " + nick);
+  client.expect_ok("nick");
+  client.expect_json("join");
+  return std::move(client);
 }
 
 }  // namespace
@@ -170,11 +171,10 @@ TEST(Quit, ConnectionSlotsAreReleasedAfterQuitCloseAndReset) {
   // the round before: a session that leaked would lock the next one out.
   server_process server("limits:\n  max_connections: 2\n  max_connections_per_ip: 2\n");
   test_client observer = json_client(server, "observer");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (int round = 0; round < 6; ++round) {
     SCOPED_TRACE(round);
     const std::string nick = "guest" + std::to_string(round);
-    test_client guest = admitted_client(server, nick, deadline);
+    test_client guest = admitted_client(server, nick, std::chrono::seconds(5));
     EXPECT_EQ(observer.expect_json("join")["nick"], nick);
     switch (round % 3) {
       case 0:

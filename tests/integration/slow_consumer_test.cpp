@@ -98,10 +98,11 @@ TEST(SlowConsumer, ClientThatDoesNotReadIsCutAndOthersGetEverySeqWithoutGaps) {
       ASSERT_EQ(j["seq"], ++acked) << j.dump();
       ++k;
     }
-    ASSERT_TRUE(eventually([&] {
+    ASSERT_TRUE(wait_until([&] {
       return (bob_got.last >= acked && carol_got.last >= acked) || bob_got.failed ||
              carol_got.failed;
-    }, 10s, 1ms)) << "the readers fell behind";
+    }, 10s, "the readers to catch up with the last acked message", 1ms))
+        << "bob at " << bob_got.last << ", carol at " << carol_got.last << " of " << acked;
   };
   while (cut_at == 0 && acked < most) {
     publish(text, batch_size);
