@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -121,6 +122,30 @@ program_result health_check(std::vector<std::string> args) {
 
 std::string line_of(std::size_t bytes) { return std::string(bytes, 'x'); }
 
+// Voluntary context switches of all threads of `pid`: each is the process going to sleep (in
+// epoll_wait), so for an idle process they count its wake-ups.
+std::uint64_t voluntary_switches(pid_t pid) {
+  std::uint64_t total = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream status(task.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stoull(line.substr(24));
+    }
+  }
+  return total;
+}
+
+// How long a wake-up count is taken over.
+constexpr std::chrono::milliseconds probe_window{500};
+
+// The wake-ups of the idle process `pid` over `window`.
+std::uint64_t idle_wakeups(pid_t pid, std::chrono::milliseconds window) {
+  const auto before = voluntary_switches(pid);
+  std::this_thread::sleep_for(window);  // the measurement window, not a synchronisation
+  return voluntary_switches(pid) - before;
+}
+
 // ---------------------------------------------------------------------------------------------
 // sd_notify
 
@@ -163,12 +188,50 @@ TEST(ServiceNotify, ReadyStatusWatchdogReloadingAndStopping) {
 }
 
 TEST(ServiceNotify, WithoutNotifySocketNothingIsSentAndNoWatchdogRuns) {
-  // WATCHDOG_USEC alone (no NOTIFY_SOCKET) must not start pings or fail the start.
+  // WATCHDOG_USEC alone (no NOTIFY_SOCKET) must not start pings or fail the start. A watchdog
+  // loop without a socket sends nothing anyone could catch, so the probe is what a loop costs:
+  // an idle chatd wakes up only for its 250 ms sweep, a watchdog asked for every 20 ms pings
+  // every 10 ms. The same probe first runs with NOTIFY_SOCKET set, to show that it sees them.
+  const std::string watchdog = "WATCHDOG_USEC=20000";
+  // Not inherited from a test runner that itself runs under systemd.
+  const std::vector<std::string> inherited = {"NOTIFY_SOCKET", "WATCHDOG_PID"};
+  std::uint64_t pings = 0, wakeups_with_socket = 0;
+  {
+    notify_socket notify;
+    launch_options options;
+    options.env = {"NOTIFY_SOCKET=" + notify.path(), watchdog};
+    options.unset_env = inherited;
+    server_process server({}, {}, options);
+    std::vector<std::string> seen;
+    notify.wait_for("READY=1", 5s, seen);
+    ASSERT_TRUE(server.wait_for_log("told systemd we are ready; watchdog ping every 10 ms"))
+        << server.log();
+    const auto before = voluntary_switches(server.pid());
+    const auto until = std::chrono::steady_clock::now() + probe_window;
+    while (std::chrono::steady_clock::now() < until) {  // the window, read as it goes
+      if (auto message = notify.receive(10ms)) pings += message->find("WATCHDOG=1") != std::string::npos;
+    }
+    wakeups_with_socket = voluntary_switches(server.pid()) - before;
+  }
+  EXPECT_GE(pings, 25u) << "the probe's control run saw no watchdog";
+  EXPECT_GE(wakeups_with_socket, 25u) << "the probe does not see a watchdog loop's wake-ups";
+
   launch_options options;
-  options.env = {"WATCHDOG_USEC=200000"};
+  options.env = {watchdog};
+  options.unset_env = inherited;
   server_process server({}, {}, options);
   test_client alice = json_client(server, "alice");
+  // Logged after the notifier has started (or not): the log holds whatever it said.
+  ASSERT_TRUE(server.wait_for_log("registered peer=")) << server.log();
   EXPECT_EQ(server.log().find("told systemd"), std::string::npos) << server.log();
+  EXPECT_EQ(server.log().find("sd_notify"), std::string::npos) << server.log();
+  const auto wakeups = idle_wakeups(server.pid(), probe_window);
+  EXPECT_LT(wakeups, 15u) << "an idle chatd without NOTIFY_SOCKET woke " << wakeups
+                          << " times in " << probe_window.count() << " ms (" << wakeups_with_socket
+                          << " with a watchdog): a timer runs that should not";
+  // And it serves as usual.
+  alice.send_line("/ping still here");
+  EXPECT_EQ(alice.expect_json("pong")["token"], "still here");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,12 +331,12 @@ TEST(ConfigReload, AnInvalidFileKeepsTheCurrentConfigurationAndIsCounted) {
   server.rewrite_config("limits: [unclosed\n");
   server.signal(SIGHUP);
   ASSERT_TRUE(server.wait_for_log("SIGHUP received", 5s));
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (scrape(metrics_port(server)).value("chatd_config_reloads_total", {{"result", "failed"}}) <
-             2 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  const auto failed_reloads = [&] {
+    return scrape(metrics_port(server)).value("chatd_config_reloads_total", {{"result", "failed"}});
+  };
+  ASSERT_TRUE(wait_until([&] { return failed_reloads() >= 2; }, 5s,
+                         "chatd_config_reloads_total{result=\"failed\"} to reach 2", 20ms))
+      << "it is " << failed_reloads() << "; log:\n" << server.log();
 
   // Still the old bound: 90 bytes pass, 200 do not.
   alice.send_line(line_of(90));
