@@ -10,6 +10,7 @@
 
 #include "integration/abuse_helpers.hpp"
 #include "integration/chat_helpers.hpp"
+#include "integration/metrics_helpers.hpp"
 
 using namespace chatd::integration;
 using namespace std::chrono_literals;
@@ -35,7 +36,7 @@ test_client human_client(const server_process& server, const std::string& nick) 
 // Resets, half-close, vanishing
 
 TEST(Faults, ResetMidLineGivesOthersOneQuitEventAndTheServerKeepsServing) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client alice = json_client(server, "alice");
   test_client bob = json_client(server, "bob");
   test_client carol = json_client(server, "carol");
@@ -62,10 +63,11 @@ TEST(Faults, ResetMidLineGivesOthersOneQuitEventAndTheServerKeepsServing) {
   check_msg(carol.expect_json("msg"), "lobby", "bob", "still here");
   test_client dave = json_client(server, "dave");
   EXPECT_EQ(bob.expect_json("join")["nick"], "dave");
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob, &carol, &dave}));
 }
 
 TEST(Faults, HalfClosedClientGetsEveryReplyThenTheClose) {
-  server_process server(std::string{fast_limits_yaml});
+  server_process server(std::string{fast_limits_yaml}, metrics_listen_args());
   test_client alice = json_client(server, "alice");
   test_client bob = json_client(server, "bob");
   alice.sync_json();
@@ -92,11 +94,12 @@ TEST(Faults, HalfClosedClientGetsEveryReplyThenTheClose) {
   check_msg(seen[0], "lobby", "alice", "first words");
   check_msg(seen[1], "lobby", "alice", "last words");
   EXPECT_EQ(seen[2], (json{{"type", "quit"}, {"nick", "alice"}, {"reason", "closed"}}));
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob}));
 }
 
 TEST(Faults, ClientThatVanishesWithoutFinIsEndedByIdleTimeout) {
   // A client whose host went away sends nothing and reads nothing; no FIN or reset arrives.
-  server_process server("limits:\n  idle_timeout: 1s\n");
+  server_process server("limits:\n  idle_timeout: 1s\n", metrics_listen_args());
   test_client ghost = json_client(server, "ghost");
   test_client bob = json_client(server, "bob");
   test_client carol = json_client(server, "carol");
@@ -144,10 +147,13 @@ TEST(Faults, ClientThatVanishesWithoutFinIsEndedByIdleTimeout) {
   auto lines = lines_until_closed(ghost);
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(json::parse(lines.back()), (json{{"type", "bye"}, {"reason", "idle-timeout"}}));
+  EXPECT_TRUE(wait_connections_active(server, 2)) << "the timed-out connection is still counted";
+  EXPECT_TRUE(no_connections_after_closing(server, {&ghost, &bob, &carol}));
 }
 
 TEST(Faults, BurstsOfConnectsAndDisconnectsDoNotDisturbAChattingClient) {
-  server_process server(std::string{fast_limits_yaml} + "rooms:\n  default: \"\"\n");
+  server_process server(std::string{fast_limits_yaml} + "rooms:\n  default: \"\"\n",
+                        metrics_listen_args());
   test_client alice(server.port(), "alice");
   alice.register_json("alice", "");
   test_client bob(server.port(), "bob");
@@ -268,13 +274,14 @@ TEST(Faults, BurstsOfConnectsAndDisconnectsDoNotDisturbAChattingClient) {
   alice.send_line("after the storm");
   alice.expect_ok("say");
   check_msg(bob.expect_json("msg"), "den", "alice", "after the storm");
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Bad bytes
 
 TEST(Faults, BinaryGarbageReachesOthersOnlySanitisedAndTheServerStaysUp) {
-  server_process server(std::string{fast_limits_yaml});
+  server_process server(std::string{fast_limits_yaml}, metrics_listen_args());
   test_client mallory = json_client(server, "mallory");
   test_client carol = json_client(server, "carol");
   test_client bob = human_client(server, "bob");
@@ -336,10 +343,11 @@ TEST(Faults, BinaryGarbageReachesOthersOnlySanitisedAndTheServerStaysUp) {
   check_msg(carol.expect_json("msg"), "lobby", "mallory", "sorry");
   test_client dave = json_client(server, "dave");
   EXPECT_EQ(carol.expect_json("join")["nick"], "dave");
+  EXPECT_TRUE(no_connections_after_closing(server, {&mallory, &carol, &bob, &dave}));
 }
 
 TEST(Faults, InvalidUtf8BecomesReplacementCharacters) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client mallory = json_client(server, "mallory");
   test_client carol = json_client(server, "carol");
   test_client bob = human_client(server, "bob");
@@ -359,10 +367,11 @@ TEST(Faults, InvalidUtf8BecomesReplacementCharacters) {
   mallory.expect_ok("say");
   EXPECT_EQ(carol.expect_json("msg")["text"], "na\xc3\xafve \xe2\x82\xac \xf0\x9f\x98\x80");
   EXPECT_EQ(bob.expect_line(), "[lobby] mallory: na\xc3\xafve \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_TRUE(no_connections_after_closing(server, {&mallory, &carol, &bob}));
 }
 
 TEST(Faults, TelnetNegotiationIsStrippedFromCommandsAndText) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client carol = json_client(server, "carol");
 
   // A telnet client opens with option negotiation, in front of the first line it sends.
@@ -381,10 +390,11 @@ TEST(Faults, TelnetNegotiationIsStrippedFromCommandsAndText) {
   tel.expect_ok("format");
   tel.expect_quiet_json();
   carol.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&carol, &tel}));
 }
 
 TEST(Faults, TerminalEscapeSequencesAreRemovedBeforeOthersSeeThem) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client mallory = json_client(server, "mallory");
   test_client carol = json_client(server, "carol");
   test_client bob = human_client(server, "bob");
@@ -409,4 +419,5 @@ TEST(Faults, TerminalEscapeSequencesAreRemovedBeforeOthersSeeThem) {
   }
   // Only text, then: the server is fine, and so is everyone's terminal.
   carol.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&mallory, &carol, &bob}));
 }

@@ -8,12 +8,12 @@
 //   NAME < RECEIVED | NAME closed by the server    what that action made the server send
 // A received line stands for its bytes followed by "\r\n". Bytes are written as they are, except
 // a backslash (written "\\"), a control byte ("\xNN": a CR or LF that is not part of a CRLF line
-// end shows this way; so does a blank at the end of a line) and a last line without its CRLF
-// (followed by "\$"). That writing is
-// one-to-one, so comparing the written lines compares the exact bytes. Before comparing, and only
-// then, the timestamps are replaced: the value of every "ts":"YYYY-MM-DDThh:mm:ss.mmmZ" becomes
-// "<ts>" and the "hh:mm " after the room of a replayed human message becomes "<hh:mm> " (both
-// are also checked to be the current UTC time, give or take a few minutes).
+// end shows this way), a blank at the end of a line ("\x20", as editors strip trailing blanks)
+// and a last line without its CRLF (followed by "\$"). That writing is one-to-one, so comparing
+// the written lines compares the exact bytes. Before comparing, and only then, the timestamps
+// are replaced: the value of every "ts":"YYYY-MM-DDThh:mm:ss.mmmZ" becomes "<ts>" and the
+// "hh:mm " after the room of a replayed human message becomes "<hh:mm> " (both are also checked
+// to be the current UTC time, give or take a few minutes). A sent line shows LF as \n.
 //
 // After an intended change of the protocol, regenerate the files with
 //   CHATD_GOLDEN_RECORD=1 ./build/tests/integration_tests --gtest_filter='GoldenTranscript.*'
@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/metrics_helpers.hpp"
 #include "integration/server_process.hpp"
 #include "integration/test_client.hpp"
 
@@ -190,7 +191,9 @@ struct action {
 
 class script {
  public:
-  void section(std::string title) { actions_.push_back({action::kind::section, "", std::move(title)}); }
+  void section(std::string title) {
+    actions_.push_back({action::kind::section, "", std::move(title)});
+  }
   void connect(const std::string& who) { actions_.push_back({action::kind::connect, who, ""}); }
   void close(const std::string& who) { actions_.push_back({action::kind::close, who, ""}); }
   void line(const std::string& who, const std::string& text) { raw(who, text + "\n"); }
@@ -345,7 +348,9 @@ std::vector<recorded_step> read_transcript(const std::string& path) {
                                               line.compare(6, std::string::npos,
                                                            "closed by the server") == 0);
     if (received) {
-      if (steps.empty()) throw std::runtime_error(path + ":" + std::to_string(number) + ": no action before it");
+      if (steps.empty()) {
+        throw std::runtime_error(path + ":" + std::to_string(number) + ": no action before it");
+      }
       steps.back().received.push_back(line);
     } else {
       steps.push_back({line, {}});
@@ -392,7 +397,9 @@ class conversation_run {
       client.wait_closed();
       bytes += client.read_raw_until_quiet(0ms);
     }
-    return transcript_lines(who, bytes, client.peer_closed() && !reported_closed_[who]);
+    auto out = transcript_lines(who, bytes, client.peer_closed() && !reported_closed_[who]);
+    if (client.peer_closed()) client.close();  // as a client does after the server's close
+    return out;
   }
 
   // What `who` received without being waited for: bytes already there, then (in record mode)
@@ -410,7 +417,9 @@ class conversation_run {
   std::vector<std::string> transcript_lines(const std::string& who, const std::string& bytes,
                                             bool newly_closed) {
     std::vector<std::string> out;
-    for (const auto& line : split_received(bytes)) out.push_back(padded(who) + " < " + normalised(line));
+    for (const auto& line : split_received(bytes)) {
+      out.push_back(padded(who) + " < " + normalised(line));
+    }
     if (newly_closed) {
       out.push_back(padded(who) + " closed by the server");
       reported_closed_[who] = true;
@@ -469,7 +478,7 @@ void record(const std::string& format) {
 
 void check(const std::string& format) {
   const std::vector<recorded_step> golden = read_transcript(golden_path(format));
-  server_process server(golden_config);
+  server_process server(golden_config, metrics_listen_args());
   conversation_run run(server);
   std::size_t step = 0;
   std::vector<std::string> context;  // the last few actions, for failure messages
@@ -498,10 +507,13 @@ void check(const std::string& format) {
       actual.insert(actual.end(), got.begin(), got.end());
     }
     ASSERT_TRUE(actual == expected.received)
-        << "at action " << step << " of " << golden_path(format) << ", after:" << join_lines(context) << "\n  expected:" << join_lines(expected.received)
+        << "at action " << step << " of " << golden_path(format)
+        << ", after:" << join_lines(context) << "\n  expected:" << join_lines(expected.received)
         << "\n  received:" << join_lines(actual);
   }
   EXPECT_EQ(step, golden.size()) << golden_path(format) << " has actions the script lacks";
+  // Every client has left: none is still counted.
+  EXPECT_TRUE(wait_connections_active(server, 0));
 }
 
 void golden_transcript(const std::string& format) {

@@ -14,6 +14,7 @@
 
 #include "integration/abuse_helpers.hpp"
 #include "integration/chat_helpers.hpp"
+#include "integration/metrics_helpers.hpp"
 
 using namespace chatd::integration;
 using namespace std::chrono_literals;
@@ -59,7 +60,7 @@ test_client admitted(const server_process& server, const std::string& label,
 
 TEST(Limits, OverlongLineIsLineTooLongAndTheConnectionStaysUsable) {
   server_process server(
-      "limits:\n  max_line_bytes: 64\n  rate: 100000\n  burst: 100000\n");
+      "limits:\n  max_line_bytes: 64\n  rate: 100000\n  burst: 100000\n", metrics_listen_args());
   test_client alice = json_client(server, "alice");
   test_client bob = json_client(server, "bob");
   alice.sync_json();  // bob's join
@@ -86,11 +87,12 @@ TEST(Limits, OverlongLineIsLineTooLongAndTheConnectionStaysUsable) {
   json second = bob.expect_json("msg");
   check_msg(second, "lobby", "alice", "after");
   bob.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob}));
 }
 
 TEST(Limits, OverlongLineSpanningWritesGetsExactlyOneError) {
   server_process server(
-      "limits:\n  max_line_bytes: 64\n  rate: 100000\n  burst: 100000\n");
+      "limits:\n  max_line_bytes: 64\n  rate: 100000\n  burst: 100000\n", metrics_listen_args());
   test_client alice = json_client(server, "alice");
   alice.send_raw(std::string(40, 'a'));
   alice.send_raw(std::string(40, 'b'));
@@ -100,10 +102,11 @@ TEST(Limits, OverlongLineSpanningWritesGetsExactlyOneError) {
   ASSERT_EQ(before.size(), 1u) << "expected one line-too-long error";
   EXPECT_EQ(before[0]["type"], "error");
   EXPECT_EQ(before[0]["code"], "line-too-long");
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice}));
 }
 
 TEST(Limits, OverlongLineInHumanFormatIsAnErrorLine) {
-  server_process server("limits:\n  max_line_bytes: 64\n");
+  server_process server("limits:\n  max_line_bytes: 64\n", metrics_listen_args());
   test_client carol(server.port(), "carol");
   read_human_welcome(carol);
   carol.send_line("/nick carol");
@@ -116,13 +119,15 @@ TEST(Limits, OverlongLineInHumanFormatIsAnErrorLine) {
   auto who = carol.sync_human();
   ASSERT_EQ(who.size(), 1u);
   EXPECT_EQ(who[0].rfind("* Members of [lobby]", 0), 0u) << printable(who[0]);
+  EXPECT_TRUE(no_connections_after_closing(server, {&carol}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // max_connections
 
 TEST(Limits, ConnectionBeyondMaxConnectionsGetsOneServerFullLineAndAcceptingGoesOn) {
-  server_process server("limits:\n  max_connections: 3\n  max_connections_per_ip: 3\n");
+  server_process server("limits:\n  max_connections: 3\n  max_connections_per_ip: 3\n",
+                        metrics_listen_args());
   test_client a = json_client(server, "alice");
   test_client b = json_client(server, "bob");
   test_client c = json_client(server, "carol");
@@ -148,13 +153,14 @@ TEST(Limits, ConnectionBeyondMaxConnectionsGetsOneServerFullLineAndAcceptingGoes
   // And the limit holds again.
   test_client extra(server.port(), "extra");
   EXPECT_EQ(lines_until_closed(extra), (std::vector<std::string>{"* Bye (server-full)."}));
+  EXPECT_TRUE(no_connections_after_closing(server, {&a, &b, &c, &d, &extra}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // max_connections_per_ip
 
 TEST(Limits, ConnectionBeyondPerAddressLimitIsTooManyConnectionsAndOtherAddressesAreServed) {
-  server_process server("limits:\n  max_connections_per_ip: 2\n");
+  server_process server("limits:\n  max_connections_per_ip: 2\n", metrics_listen_args());
   test_client a = json_client(server, "alice");
   test_client b = json_client(server, "bob");
   a.sync_json();
@@ -185,13 +191,14 @@ TEST(Limits, ConnectionBeyondPerAddressLimitIsTooManyConnectionsAndOtherAddresse
   test_client f = admitted(server, "frank", 5s);
   f.register_json("frank");
   EXPECT_EQ(d.sync_json().size(), 3u);  // bob's quit, frank's join (and erin's join)
+  EXPECT_TRUE(no_connections_after_closing(server, {&a, &b, &extra, &d, &e, &extra2, &f}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // register_timeout and idle_timeout
 
 TEST(Limits, UnregisteredClientIsClosedWithRegisterTimeoutEvenIfItTrickles) {
-  server_process server("limits:\n  register_timeout: 1s\n");
+  server_process server("limits:\n  register_timeout: 1s\n", metrics_listen_args());
   const auto start = clock_type::now();
   test_client alice = json_client(server, "alice");  // registers in time and stays
   test_client idle(server.port(), "idle");
@@ -221,10 +228,13 @@ TEST(Limits, UnregisteredClientIsClosedWithRegisterTimeoutEvenIfItTrickles) {
 
   EXPECT_TRUE(server.wait_for_log("reason=register-timeout")) << server.log();
   alice.expect_quiet_json();  // unregistered clients leave no events
+  // The timed-out connections are let go of without waiting for their clients to close.
+  EXPECT_TRUE(wait_connections_active(server, 1));
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &idle, &loris}));
 }
 
 TEST(Limits, SilentClientIsClosedWithIdleTimeoutWhileAnActiveOneStays) {
-  server_process server("limits:\n  idle_timeout: 1s\n");
+  server_process server("limits:\n  idle_timeout: 1s\n", metrics_listen_args());
   test_client quiet = json_client(server, "quiet");
   test_client active = json_client(server, "active");
   const auto start = clock_type::now();
@@ -255,13 +265,15 @@ TEST(Limits, SilentClientIsClosedWithIdleTimeoutWhileAnActiveOneStays) {
   EXPECT_EQ(active_saw[0], (json{{"type", "quit"}, {"nick", "quiet"}, {"reason", "idle-timeout"}}));
   EXPECT_TRUE(server.wait_for_log("nick=quiet reason=idle-timeout")) << server.log();
   EXPECT_EQ(server.log().find("nick=active reason="), std::string::npos) << server.log();
+  EXPECT_TRUE(wait_connections_active(server, 1)) << "the timed-out connection is still counted";
+  EXPECT_TRUE(no_connections_after_closing(server, {&quiet, &active}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // rate / burst
 
 TEST(Limits, FloodIsDelayedInOrderWithNothingDroppedAndOthersAreNotSlowed) {
-  server_process server("limits:\n  rate: 5\n  burst: 5\n");
+  server_process server("limits:\n  rate: 5\n  burst: 5\n", metrics_listen_args());
   test_client flooder = json_client(server, "flooder");
   test_client bob = json_client(server, "bob");
   flooder.sync_json();
@@ -324,6 +336,7 @@ TEST(Limits, FloodIsDelayedInOrderWithNothingDroppedAndOthersAreNotSlowed) {
     check_msg(bob_saw[k - 1], "lobby", "flooder", "flood " + std::to_string(k));
   }
   bob.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&flooder, &bob}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +348,7 @@ TEST(Limits, RunningOutOfFileDescriptorsBacksOffWithoutSpinningAndResumes) {
     // descriptors the probe fails and UBSan reports a false "invalid vptr" and aborts the server.
     GTEST_SKIP() << "not meaningful in a sanitizer build: UBSan needs free descriptors";
   }
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client observer = json_client(server, "observer");
 
   // Leave the server room for a few more connections only. New descriptors take the lowest
@@ -388,13 +401,16 @@ TEST(Limits, RunningOutOfFileDescriptorsBacksOffWithoutSpinningAndResumes) {
   test_client fresh = json_client(server, "fresh");
   EXPECT_EQ(observer.expect_json("join")["nick"], "fresh");
   observer.expect_quiet_json();
+  for (auto& c : served) c.close();
+  EXPECT_TRUE(no_connections_after_closing(server, {&observer, &fresh, &*stuck}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Every limit hit is logged (one line per second per kind), not only counted.
 
 TEST(Limits, OverlongLinesAndRoomLimitsAreLogged) {
-  server_process server("limits:\n  max_line_bytes: 64\n  max_rooms_per_client: 1\n");
+  server_process server("limits:\n  max_line_bytes: 64\n  max_rooms_per_client: 1\n",
+                        metrics_listen_args());
   test_client alice = json_client(server, "alice");
   alice.send_line(std::string(100, 'x'));
   alice.expect_error("line-too-long");
@@ -403,4 +419,5 @@ TEST(Limits, OverlongLinesAndRoomLimitsAreLogged) {
   alice.expect_quiet_json();
   EXPECT_TRUE(server.wait_for_log("line-too-long", 1s)) << server.log();
   EXPECT_TRUE(server.wait_for_log("too-many-rooms", 1s)) << server.log();
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice}));
 }

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "integration/chat_helpers.hpp"
+#include "integration/metrics_helpers.hpp"
 #include "integration/poll.hpp"
 
 using namespace chatd::integration;
@@ -33,7 +34,7 @@ struct quit_setup {
 }  // namespace
 
 TEST(Quit, QuitSendsByeThenClosesAndOthersGetOneQuitEventWithReason) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.send_line("/quit gone fishing");
   json bye = s.alice.expect_json("bye");
@@ -54,10 +55,11 @@ TEST(Quit, QuitSendsByeThenClosesAndOthersGetOneQuitEventWithReason) {
   EXPECT_EQ(member_set(s.bob.expect_json("who")), (std::set<std::string>{"bob"}));
   s.dave.send_line("/nick alice");
   EXPECT_EQ(s.dave.expect_ok("nick")["nick"], "alice");
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.alice, &s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, QuitWithoutReasonStillSendsByeAndQuitEvent) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.send_line("/QUIT");
   s.alice.expect_json("bye");
@@ -66,10 +68,11 @@ TEST(Quit, QuitWithoutReasonStillSendsByeAndQuitEvent) {
   EXPECT_EQ(ev["nick"], "alice");
   EXPECT_TRUE(ev.contains("reason") && ev["reason"].is_string()) << ev.dump();
   s.bob.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.alice, &s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, AbruptCloseSendsOneQuitEventToClientsSharingRooms) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.close();
   for (test_client* c : {&s.bob, &s.carol}) {
@@ -82,10 +85,11 @@ TEST(Quit, AbruptCloseSendsOneQuitEventToClientsSharingRooms) {
   s.dave.expect_quiet_json();
   s.bob.send_line("/who den");
   EXPECT_EQ(member_set(s.bob.expect_json("who")), (std::set<std::string>{"bob"}));
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, ConnectionResetSendsOneQuitEventToClientsSharingRooms) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.reset();
   for (test_client* c : {&s.bob, &s.carol}) {
@@ -96,20 +100,22 @@ TEST(Quit, ConnectionResetSendsOneQuitEventToClientsSharingRooms) {
     c->expect_quiet_json();
   }
   s.dave.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, HalfClosedClientIsTreatedAsGone) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.shutdown_write();  // EOF from alice
   json ev = s.bob.expect_json("quit");
   EXPECT_EQ(ev["nick"], "alice");
   s.bob.expect_quiet_json();
   EXPECT_TRUE(s.alice.wait_closed());
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.alice, &s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, UnregisteredClientCanQuitWithoutEvents) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client alice = json_client(server, "alice");
   test_client anon(server.port(), "anon");
   anon.send_line("/quit");
@@ -122,14 +128,16 @@ TEST(Quit, UnregisteredClientCanQuitWithoutEvents) {
   }
   EXPECT_GE(lines, 2);
   alice.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &anon}));
 }
 
 TEST(Quit, QuitReasonIsSanitised) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.send_raw("/quit bye\x1b[2J now\n");
   s.alice.expect_json("bye");
   EXPECT_EQ(s.bob.expect_json("quit")["reason"], "bye now");
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.alice, &s.bob, &s.carol, &s.dave}));
 }
 
 namespace {
@@ -169,7 +177,8 @@ test_client admitted_client(const server_process& server, const std::string& nic
 TEST(Quit, ConnectionSlotsAreReleasedAfterQuitCloseAndReset) {
   // With room for two connections and an observer holding one, every round needs the slot of
   // the round before: a session that leaked would lock the next one out.
-  server_process server("limits:\n  max_connections: 2\n  max_connections_per_ip: 2\n");
+  server_process server("limits:\n  max_connections: 2\n  max_connections_per_ip: 2\n",
+                        metrics_listen_args());
   test_client observer = json_client(server, "observer");
   for (int round = 0; round < 6; ++round) {
     SCOPED_TRACE(round);
@@ -191,4 +200,5 @@ TEST(Quit, ConnectionSlotsAreReleasedAfterQuitCloseAndReset) {
     EXPECT_EQ(observer.expect_json("quit")["nick"], nick);
   }
   observer.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&observer}));
 }
