@@ -131,7 +131,9 @@ class child_process {
     envp.push_back(nullptr);
 
     int output[2];
-    if (::pipe2(output, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (::pipe2(output, O_CLOEXEC) != 0) {
+      throw std::system_error(errno, std::generic_category(), "pipe2");
+    }
     int wake[2];
     if (::pipe2(wake, O_CLOEXEC) != 0) {
       const int err = errno;

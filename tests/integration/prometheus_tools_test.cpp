@@ -122,7 +122,9 @@ class prometheus_server {
           return exited;
         },
         prometheus_wait, "prometheus to answer 200 on /-/ready", 100ms);
-    if (ready && exited) return ::testing::AssertionFailure() << "prometheus exited before it was ready";
+    if (ready && exited) {
+      return ::testing::AssertionFailure() << "prometheus exited before it was ready";
+    }
     return ready;
   }
 

@@ -126,7 +126,8 @@ std::string line_of(std::size_t bytes) { return std::string(bytes, 'x'); }
 // epoll_wait), so for an idle process they count its wake-ups.
 std::uint64_t voluntary_switches(pid_t pid) {
   std::uint64_t total = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
     std::ifstream status(task.path() / "status");
     std::string line;
     while (std::getline(status, line)) {
@@ -209,7 +210,9 @@ TEST(ServiceNotify, WithoutNotifySocketNothingIsSentAndNoWatchdogRuns) {
     const auto before = voluntary_switches(server.pid());
     const auto until = std::chrono::steady_clock::now() + probe_window;
     while (std::chrono::steady_clock::now() < until) {  // the window, read as it goes
-      if (auto message = notify.receive(10ms)) pings += message->find("WATCHDOG=1") != std::string::npos;
+      if (auto message = notify.receive(10ms)) {
+        pings += message->find("WATCHDOG=1") != std::string::npos;
+      }
     }
     wakeups_with_socket = voluntary_switches(server.pid()) - before;
   }

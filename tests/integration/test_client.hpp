@@ -109,7 +109,8 @@ class test_client {
   // come; if the timeout passes or the server closes first, it returns every byte it has (fewer
   // LFs: the caller sees the shortfall). read_raw_until_quiet returns what arrives until nothing
   // has come for `quiet` (or the server has closed).
-  std::string read_raw_lines(std::size_t lines, std::chrono::milliseconds timeout = default_timeout);
+  std::string read_raw_lines(std::size_t lines,
+                             std::chrono::milliseconds timeout = default_timeout);
   std::string read_raw_until_quiet(std::chrono::milliseconds quiet);
   // True once a read has seen the server's close (EOF or reset).
   bool peer_closed() const noexcept { return peer_closed_; }
