@@ -1,5 +1,5 @@
-// Helpers for the abuse and limits tests: what /proc says about the server process, waiting on
-// a condition with a deadline, and reading a connection to its end. Header-only, like
+// Helpers for the abuse and limits tests: what /proc says about the server process and reading a
+// connection to its end (waiting on a condition is poll.hpp's wait_until). Header-only, like
 // chat_helpers.hpp (the test target compiles only *_test.cpp and the two harness files).
 #pragma once
 
@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "integration/poll.hpp"
 #include "integration/test_client.hpp"
 
 namespace chatd::integration {
@@ -122,19 +123,6 @@ struct join_on_exit {
       if (t.joinable()) t.join();
   }
 };
-
-// Calls `condition` until it returns true or `timeout` passes; the last call is made at or after
-// the deadline, so a condition that became true in time is seen.
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout = default_timeout,
-                std::chrono::milliseconds interval = std::chrono::milliseconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(interval);  // poll interval, not a synchronisation
-  }
-}
 
 // Waits (up to `timeout`) for the server to close `client`, then returns every complete line it
 // sent. Fails if the connection is still open when the timeout passes.

@@ -10,6 +10,7 @@
 
 #include "integration/abuse_helpers.hpp"
 #include "integration/chat_helpers.hpp"
+#include "integration/metrics_helpers.hpp"
 
 using namespace chatd::integration;
 using namespace std::chrono_literals;
@@ -35,7 +36,7 @@ test_client human_client(const server_process& server, const std::string& nick) 
 // Resets, half-close, vanishing
 
 TEST(Faults, ResetMidLineGivesOthersOneQuitEventAndTheServerKeepsServing) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client alice = json_client(server, "alice");
   test_client bob = json_client(server, "bob");
   test_client carol = json_client(server, "carol");
@@ -62,10 +63,11 @@ TEST(Faults, ResetMidLineGivesOthersOneQuitEventAndTheServerKeepsServing) {
   check_msg(carol.expect_json("msg"), "lobby", "bob", "still here");
   test_client dave = json_client(server, "dave");
   EXPECT_EQ(bob.expect_json("join")["nick"], "dave");
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob, &carol, &dave}));
 }
 
 TEST(Faults, HalfClosedClientGetsEveryReplyThenTheClose) {
-  server_process server(std::string{fast_limits_yaml});
+  server_process server(std::string{fast_limits_yaml}, metrics_listen_args());
   test_client alice = json_client(server, "alice");
   test_client bob = json_client(server, "bob");
   alice.sync_json();
@@ -92,11 +94,12 @@ TEST(Faults, HalfClosedClientGetsEveryReplyThenTheClose) {
   check_msg(seen[0], "lobby", "alice", "first words");
   check_msg(seen[1], "lobby", "alice", "last words");
   EXPECT_EQ(seen[2], (json{{"type", "quit"}, {"nick", "alice"}, {"reason", "closed"}}));
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob}));
 }
 
 TEST(Faults, ClientThatVanishesWithoutFinIsEndedByIdleTimeout) {
   // A client whose host went away sends nothing and reads nothing; no FIN or reset arrives.
-  server_process server("limits:\n  idle_timeout: 1s\n");
+  server_process server("limits:\n  idle_timeout: 1s\n", metrics_listen_args());
   test_client ghost = json_client(server, "ghost");
   test_client bob = json_client(server, "bob");
   test_client carol = json_client(server, "carol");
@@ -108,14 +111,15 @@ TEST(Faults, ClientThatVanishesWithoutFinIsEndedByIdleTimeout) {
   std::vector<json> bob_saw;
   std::uint64_t sent = 0;
   bool ghost_gone = false;
-  for (int i = 0; i < 60 && !ghost_gone; ++i) {
+  // One round: bob says a tick, carol reads it (and pings, or she would be idle too); ghost's
+  // quit comes in between. Polled every 100 ms: that is bob "typing".
+  const auto round = [&] {
     bob.send_line("tick " + std::to_string(++sent));
     for (;;) {
       json j = bob.read_json();
       if (j["type"] == "ok") break;
       bob_saw.push_back(j);
     }
-    // carol reads along (and pings, or she would be idle too); ghost's quit comes in between.
     auto note = [&](const json& j) {
       EXPECT_EQ(j, (json{{"type", "quit"}, {"nick", "ghost"}, {"reason", "idle-timeout"}}));
       ghost_gone = true;
@@ -130,10 +134,10 @@ TEST(Faults, ClientThatVanishesWithoutFinIsEndedByIdleTimeout) {
       break;
     }
     for (auto& j : carol.sync_json()) note(j);
-    if (!ghost_gone) std::this_thread::sleep_for(100ms);  // pacing: bob "types", not a sync
-  }
+    return ghost_gone;
+  };
+  ASSERT_TRUE(wait_until(round, 6s, "the vanished client to be ended by its idle timeout", 100ms));
   const double took = std::chrono::duration<double>(clock_type::now() - start).count();
-  ASSERT_TRUE(ghost_gone) << "the vanished client was never ended";
   EXPECT_GE(took, 0.9);
   EXPECT_LT(took, 6.0);
   ASSERT_EQ(bob_saw.size(), 1u);
@@ -143,10 +147,13 @@ TEST(Faults, ClientThatVanishesWithoutFinIsEndedByIdleTimeout) {
   auto lines = lines_until_closed(ghost);
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(json::parse(lines.back()), (json{{"type", "bye"}, {"reason", "idle-timeout"}}));
+  EXPECT_TRUE(wait_connections_active(server, 2)) << "the timed-out connection is still counted";
+  EXPECT_TRUE(no_connections_after_closing(server, {&ghost, &bob, &carol}));
 }
 
 TEST(Faults, BurstsOfConnectsAndDisconnectsDoNotDisturbAChattingClient) {
-  server_process server(std::string{fast_limits_yaml} + "rooms:\n  default: \"\"\n");
+  server_process server(std::string{fast_limits_yaml} + "rooms:\n  default: \"\"\n",
+                        metrics_listen_args());
   test_client alice(server.port(), "alice");
   alice.register_json("alice", "");
   test_client bob(server.port(), "bob");
@@ -212,8 +219,7 @@ TEST(Faults, BurstsOfConnectsAndDisconnectsDoNotDisturbAChattingClient) {
   // up as join and quit events among bob's lines.
   std::uint64_t seq = 0;
   std::size_t joins = 0, quits = 0;
-  const auto deadline = clock_type::now() + 60s;
-  while ((done < threads || seq < 200) && clock_type::now() < deadline && seq < 5000) {
+  const auto chat_round = [&] {
     alice.send_line("msg " + std::to_string(seq + 1));
     for (;;) {
       json j = alice.read_json();
@@ -238,7 +244,17 @@ TEST(Faults, BurstsOfConnectsAndDisconnectsDoNotDisturbAChattingClient) {
       ASSERT_EQ(j["text"], "msg " + std::to_string(seq));
       break;
     }
-  }
+  };
+  // Rounds back to back (each is a round trip) until the churn is over and 200 went through.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        if (done == threads && seq >= 200) return true;
+        chat_round();
+        return HasFatalFailure();
+      },
+      60s, "the churn threads to finish while alice chats", 0ms))
+      << done.load() << " of " << threads << " threads done, " << seq << " messages";
+  if (HasFatalFailure()) return;
   for (auto& th : churn) th.join();
   ASSERT_EQ(done.load(), threads);
   EXPECT_EQ(failures.load(), 0) << errors[0] << errors[1] << errors[2] << errors[3];
@@ -252,18 +268,20 @@ TEST(Faults, BurstsOfConnectsAndDisconnectsDoNotDisturbAChattingClient) {
   EXPECT_EQ(joins, static_cast<std::size_t>(threads * cycles_per_thread / 5));
 
   // Nothing leaked: the server's descriptors return to what they were.
-  EXPECT_TRUE(eventually([&] { return open_fds(server.pid()).size() == baseline_fds; }, 5s))
+  EXPECT_TRUE(wait_until([&] { return open_fds(server.pid()).size() == baseline_fds; }, 5s,
+                         "the server's descriptors to return to their count before the churn"))
       << "server holds " << open_fds(server.pid()).size() << " fds, was " << baseline_fds;
   alice.send_line("after the storm");
   alice.expect_ok("say");
   check_msg(bob.expect_json("msg"), "den", "alice", "after the storm");
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Bad bytes
 
 TEST(Faults, BinaryGarbageReachesOthersOnlySanitisedAndTheServerStaysUp) {
-  server_process server(std::string{fast_limits_yaml});
+  server_process server(std::string{fast_limits_yaml}, metrics_listen_args());
   test_client mallory = json_client(server, "mallory");
   test_client carol = json_client(server, "carol");
   test_client bob = human_client(server, "bob");
@@ -325,10 +343,11 @@ TEST(Faults, BinaryGarbageReachesOthersOnlySanitisedAndTheServerStaysUp) {
   check_msg(carol.expect_json("msg"), "lobby", "mallory", "sorry");
   test_client dave = json_client(server, "dave");
   EXPECT_EQ(carol.expect_json("join")["nick"], "dave");
+  EXPECT_TRUE(no_connections_after_closing(server, {&mallory, &carol, &bob, &dave}));
 }
 
 TEST(Faults, InvalidUtf8BecomesReplacementCharacters) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client mallory = json_client(server, "mallory");
   test_client carol = json_client(server, "carol");
   test_client bob = human_client(server, "bob");
@@ -348,10 +367,11 @@ TEST(Faults, InvalidUtf8BecomesReplacementCharacters) {
   mallory.expect_ok("say");
   EXPECT_EQ(carol.expect_json("msg")["text"], "na\xc3\xafve \xe2\x82\xac \xf0\x9f\x98\x80");
   EXPECT_EQ(bob.expect_line(), "[lobby] mallory: na\xc3\xafve \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_TRUE(no_connections_after_closing(server, {&mallory, &carol, &bob}));
 }
 
 TEST(Faults, TelnetNegotiationIsStrippedFromCommandsAndText) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client carol = json_client(server, "carol");
 
   // A telnet client opens with option negotiation, in front of the first line it sends.
@@ -370,10 +390,11 @@ TEST(Faults, TelnetNegotiationIsStrippedFromCommandsAndText) {
   tel.expect_ok("format");
   tel.expect_quiet_json();
   carol.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&carol, &tel}));
 }
 
 TEST(Faults, TerminalEscapeSequencesAreRemovedBeforeOthersSeeThem) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client mallory = json_client(server, "mallory");
   test_client carol = json_client(server, "carol");
   test_client bob = human_client(server, "bob");
@@ -398,4 +419,5 @@ TEST(Faults, TerminalEscapeSequencesAreRemovedBeforeOthersSeeThem) {
   }
   // Only text, then: the server is fine, and so is everyone's terminal.
   carol.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&mallory, &carol, &bob}));
 }

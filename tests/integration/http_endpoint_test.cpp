@@ -29,6 +29,7 @@
 #include <spdlog/spdlog.h>
 
 #include "integration/http_client.hpp"
+#include "integration/poll.hpp"
 #include "metrics/registry.hpp"
 #include "metrics/text_exposition.hpp"
 
@@ -93,14 +94,11 @@ class HttpEndpoint : public ::testing::Test {
     return on_loop([this] { return endpoint_->connection_count(); });
   }
 
-  // Polls until the endpoint has no connection left, or the wait limit passes.
-  bool wait_no_connections() {
-    const auto deadline = steady::now() + wait_limit;
-    while (steady::now() < deadline) {
-      if (open_connections() == 0) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
+  // Polls until the endpoint has no connection left; fails when the wait limit passes.
+  ::testing::AssertionResult wait_no_connections() {
+    return integration::wait_until([this] { return open_connections() == 0; }, wait_limit,
+                                   "the endpoint to have no connection left")
+           << " (it has " << open_connections() << ")";
   }
 
   asio::io_context io_;
@@ -323,14 +321,16 @@ TEST_F(HttpEndpoint, AnswersConnectionsOverTheCapWith503UntilOneCloses) {
 
   // Once a served connection goes away, a new one is served again.
   first.reset();
-  const auto deadline = steady::now() + wait_limit;
   int status = 0;
-  while (status != 200 && steady::now() < deadline) {
-    raw_client retry(port_);
-    const auto reply = retry.request(get_healthz);
-    status = reply ? reply->status : 0;
-  }
-  EXPECT_EQ(status, 200);
+  EXPECT_TRUE(integration::wait_until(
+      [&] {
+        raw_client retry(port_);
+        const auto reply = retry.request(get_healthz);
+        status = reply ? reply->status : 0;
+        return status == 200;
+      },
+      wait_limit, "a new connection to be served once one closed", 0ms))
+      << "the last answer was " << status;
   // The connection still open is unaffected.
   const auto again = second.request(get_healthz);
   ASSERT_TRUE(again);

@@ -14,6 +14,7 @@
 
 #include "integration/abuse_helpers.hpp"
 #include "integration/chat_helpers.hpp"
+#include "integration/metrics_helpers.hpp"
 
 using namespace chatd::integration;
 using namespace std::chrono_literals;
@@ -28,23 +29,28 @@ double seconds_since(clock_type::time_point start) {
 }
 
 // Connects and reads the first line, until the server serves the connection instead of turning
-// it away with its one line and a close (a slot it is still releasing), or the deadline passes.
+// it away with its one line and a close (a slot it is still releasing), or `timeout` passes.
 // Returns the served connection with the first welcome line read.
 test_client admitted(const server_process& server, const std::string& label,
-                     clock_type::time_point deadline, const connect_options& options = {}) {
-  for (;;) {
-    test_client client(server.port(), label, options);
-    auto first = client.read_line();
-    if (!first) throw protocol_failure(label + ": no first line from the server");
-    if (first->rfind("* Bye (server-full)", 0) != 0 &&
-        first->rfind("! too-many-connections", 0) != 0) {
-      return client;
-    }
-    if (clock_type::now() >= deadline) {
-      throw protocol_failure(label + ": still turned away when the deadline passed: " + *first);
-    }
-    std::this_thread::sleep_for(5ms);  // poll interval, not a synchronisation
-  }
+                     std::chrono::milliseconds timeout, const connect_options& options = {}) {
+  std::optional<test_client> served;
+  std::string last;
+  const auto result = wait_until(
+      [&] {
+        test_client client(server.port(), label, options);
+        auto first = client.read_line();
+        if (!first) throw protocol_failure(label + ": no first line from the server");
+        last = *first;
+        if (first->rfind("* Bye (server-full)", 0) == 0 ||
+            first->rfind("! too-many-connections", 0) == 0) {
+          return false;
+        }
+        served.emplace(std::move(client));
+        return true;
+      },
+      timeout, label + " to be served rather than turned away", 5ms);
+  if (!result) throw protocol_failure(std::string(result.message()) + "; last: " + last);
+  return std::move(*served);
 }
 
 }  // namespace
@@ -54,7 +60,7 @@ test_client admitted(const server_process& server, const std::string& label,
 
 TEST(Limits, OverlongLineIsLineTooLongAndTheConnectionStaysUsable) {
   server_process server(
-      "limits:\n  max_line_bytes: 64\n  rate: 100000\n  burst: 100000\n");
+      "limits:\n  max_line_bytes: 64\n  rate: 100000\n  burst: 100000\n", metrics_listen_args());
   test_client alice = json_client(server, "alice");
   test_client bob = json_client(server, "bob");
   alice.sync_json();  // bob's join
@@ -81,11 +87,12 @@ TEST(Limits, OverlongLineIsLineTooLongAndTheConnectionStaysUsable) {
   json second = bob.expect_json("msg");
   check_msg(second, "lobby", "alice", "after");
   bob.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob}));
 }
 
 TEST(Limits, OverlongLineSpanningWritesGetsExactlyOneError) {
   server_process server(
-      "limits:\n  max_line_bytes: 64\n  rate: 100000\n  burst: 100000\n");
+      "limits:\n  max_line_bytes: 64\n  rate: 100000\n  burst: 100000\n", metrics_listen_args());
   test_client alice = json_client(server, "alice");
   alice.send_raw(std::string(40, 'a'));
   alice.send_raw(std::string(40, 'b'));
@@ -95,10 +102,11 @@ TEST(Limits, OverlongLineSpanningWritesGetsExactlyOneError) {
   ASSERT_EQ(before.size(), 1u) << "expected one line-too-long error";
   EXPECT_EQ(before[0]["type"], "error");
   EXPECT_EQ(before[0]["code"], "line-too-long");
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice}));
 }
 
 TEST(Limits, OverlongLineInHumanFormatIsAnErrorLine) {
-  server_process server("limits:\n  max_line_bytes: 64\n");
+  server_process server("limits:\n  max_line_bytes: 64\n", metrics_listen_args());
   test_client carol(server.port(), "carol");
   read_human_welcome(carol);
   carol.send_line("/nick carol");
@@ -111,13 +119,15 @@ TEST(Limits, OverlongLineInHumanFormatIsAnErrorLine) {
   auto who = carol.sync_human();
   ASSERT_EQ(who.size(), 1u);
   EXPECT_EQ(who[0].rfind("* Members of [lobby]", 0), 0u) << printable(who[0]);
+  EXPECT_TRUE(no_connections_after_closing(server, {&carol}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // max_connections
 
 TEST(Limits, ConnectionBeyondMaxConnectionsGetsOneServerFullLineAndAcceptingGoesOn) {
-  server_process server("limits:\n  max_connections: 3\n  max_connections_per_ip: 3\n");
+  server_process server("limits:\n  max_connections: 3\n  max_connections_per_ip: 3\n",
+                        metrics_listen_args());
   test_client a = json_client(server, "alice");
   test_client b = json_client(server, "bob");
   test_client c = json_client(server, "carol");
@@ -137,19 +147,20 @@ TEST(Limits, ConnectionBeyondMaxConnectionsGetsOneServerFullLineAndAcceptingGoes
   // One leaves: its slot is free again.
   c.close();
   EXPECT_EQ(a.expect_json("quit")["nick"], "carol");
-  test_client d = admitted(server, "dave", clock_type::now() + 5s);
+  test_client d = admitted(server, "dave", 5s);
   d.register_json("dave");
   EXPECT_EQ(a.expect_json("join")["nick"], "dave");
   // And the limit holds again.
   test_client extra(server.port(), "extra");
   EXPECT_EQ(lines_until_closed(extra), (std::vector<std::string>{"* Bye (server-full)."}));
+  EXPECT_TRUE(no_connections_after_closing(server, {&a, &b, &c, &d, &extra}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // max_connections_per_ip
 
 TEST(Limits, ConnectionBeyondPerAddressLimitIsTooManyConnectionsAndOtherAddressesAreServed) {
-  server_process server("limits:\n  max_connections_per_ip: 2\n");
+  server_process server("limits:\n  max_connections_per_ip: 2\n", metrics_listen_args());
   test_client a = json_client(server, "alice");
   test_client b = json_client(server, "bob");
   a.sync_json();
@@ -177,32 +188,33 @@ TEST(Limits, ConnectionBeyondPerAddressLimitIsTooManyConnectionsAndOtherAddresse
   b.sync_json();
   b.close();
   EXPECT_EQ(a.expect_json("quit")["nick"], "bob");
-  test_client f = admitted(server, "frank", clock_type::now() + 5s);
+  test_client f = admitted(server, "frank", 5s);
   f.register_json("frank");
   EXPECT_EQ(d.sync_json().size(), 3u);  // bob's quit, frank's join (and erin's join)
+  EXPECT_TRUE(no_connections_after_closing(server, {&a, &b, &extra, &d, &e, &extra2, &f}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // register_timeout and idle_timeout
 
 TEST(Limits, UnregisteredClientIsClosedWithRegisterTimeoutEvenIfItTrickles) {
-  server_process server("limits:\n  register_timeout: 1s\n");
+  server_process server("limits:\n  register_timeout: 1s\n", metrics_listen_args());
   const auto start = clock_type::now();
   test_client alice = json_client(server, "alice");  // registers in time and stays
   test_client idle(server.port(), "idle");
   test_client loris(server.port(), "loris");  // sends a byte now and then, never a whole line
 
-  bool loris_closed = false;
-  for (int i = 0; i < 50 && !loris_closed; ++i) {
+  // A byte, then up to 100 ms for the close (which paces the trickle), for up to 5 s.
+  const auto trickle = [&] {
     try {
       loris.send_raw("x");
     } catch (const protocol_failure&) {
       // the server closed it between two bytes
     }
-    loris_closed = loris.wait_closed(100ms);  // also paces the trickle
-  }
+    return loris.wait_closed(100ms);
+  };
+  ASSERT_TRUE(wait_until(trickle, 5s, "the trickling client to be timed out", 0ms));
   const double loris_after = seconds_since(start);
-  ASSERT_TRUE(loris_closed) << "a client trickling bytes was never timed out";
   auto loris_lines = lines_until_closed(loris);
   ASSERT_FALSE(loris_lines.empty());
   EXPECT_EQ(loris_lines.back(), "* Bye (register-timeout).");
@@ -216,24 +228,26 @@ TEST(Limits, UnregisteredClientIsClosedWithRegisterTimeoutEvenIfItTrickles) {
 
   EXPECT_TRUE(server.wait_for_log("reason=register-timeout")) << server.log();
   alice.expect_quiet_json();  // unregistered clients leave no events
+  // The timed-out connections are let go of without waiting for their clients to close.
+  EXPECT_TRUE(wait_connections_active(server, 1));
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &idle, &loris}));
 }
 
 TEST(Limits, SilentClientIsClosedWithIdleTimeoutWhileAnActiveOneStays) {
-  server_process server("limits:\n  idle_timeout: 1s\n");
+  server_process server("limits:\n  idle_timeout: 1s\n", metrics_listen_args());
   test_client quiet = json_client(server, "quiet");
   test_client active = json_client(server, "active");
   const auto start = clock_type::now();
   quiet.sync_json();  // the last input from quiet; active's join
 
   std::vector<json> active_saw;
-  bool quiet_closed = false;
   // active pings every 100 ms or so (the wait on quiet paces it), for up to 5 s.
-  for (int i = 0; i < 50 && !quiet_closed; ++i) {
+  const auto ping_and_look = [&] {
     for (auto& j : active.sync_json()) active_saw.push_back(j);
-    quiet_closed = quiet.wait_closed(100ms);
-  }
+    return quiet.wait_closed(100ms);
+  };
+  ASSERT_TRUE(wait_until(ping_and_look, 5s, "the silent client to be timed out", 0ms));
   const double quiet_after = seconds_since(start);
-  ASSERT_TRUE(quiet_closed) << "the silent client was never timed out";
   EXPECT_GE(quiet_after, 0.9);
   EXPECT_LT(quiet_after, 5.0);
   auto lines = lines_until_closed(quiet);
@@ -251,13 +265,15 @@ TEST(Limits, SilentClientIsClosedWithIdleTimeoutWhileAnActiveOneStays) {
   EXPECT_EQ(active_saw[0], (json{{"type", "quit"}, {"nick", "quiet"}, {"reason", "idle-timeout"}}));
   EXPECT_TRUE(server.wait_for_log("nick=quiet reason=idle-timeout")) << server.log();
   EXPECT_EQ(server.log().find("nick=active reason="), std::string::npos) << server.log();
+  EXPECT_TRUE(wait_connections_active(server, 1)) << "the timed-out connection is still counted";
+  EXPECT_TRUE(no_connections_after_closing(server, {&quiet, &active}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // rate / burst
 
 TEST(Limits, FloodIsDelayedInOrderWithNothingDroppedAndOthersAreNotSlowed) {
-  server_process server("limits:\n  rate: 5\n  burst: 5\n");
+  server_process server("limits:\n  rate: 5\n  burst: 5\n", metrics_listen_args());
   test_client flooder = json_client(server, "flooder");
   test_client bob = json_client(server, "bob");
   flooder.sync_json();
@@ -320,6 +336,7 @@ TEST(Limits, FloodIsDelayedInOrderWithNothingDroppedAndOthersAreNotSlowed) {
     check_msg(bob_saw[k - 1], "lobby", "flooder", "flood " + std::to_string(k));
   }
   bob.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&flooder, &bob}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +348,7 @@ TEST(Limits, RunningOutOfFileDescriptorsBacksOffWithoutSpinningAndResumes) {
     // descriptors the probe fails and UBSan reports a false "invalid vptr" and aborts the server.
     GTEST_SKIP() << "not meaningful in a sanitizer build: UBSan needs free descriptors";
   }
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client observer = json_client(server, "observer");
 
   // Leave the server room for a few more connections only. New descriptors take the lowest
@@ -384,13 +401,16 @@ TEST(Limits, RunningOutOfFileDescriptorsBacksOffWithoutSpinningAndResumes) {
   test_client fresh = json_client(server, "fresh");
   EXPECT_EQ(observer.expect_json("join")["nick"], "fresh");
   observer.expect_quiet_json();
+  for (auto& c : served) c.close();
+  EXPECT_TRUE(no_connections_after_closing(server, {&observer, &fresh, &*stuck}));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Every limit hit is logged (one line per second per kind), not only counted.
 
 TEST(Limits, OverlongLinesAndRoomLimitsAreLogged) {
-  server_process server("limits:\n  max_line_bytes: 64\n  max_rooms_per_client: 1\n");
+  server_process server("limits:\n  max_line_bytes: 64\n  max_rooms_per_client: 1\n",
+                        metrics_listen_args());
   test_client alice = json_client(server, "alice");
   alice.send_line(std::string(100, 'x'));
   alice.expect_error("line-too-long");
@@ -399,4 +419,5 @@ TEST(Limits, OverlongLinesAndRoomLimitsAreLogged) {
   alice.expect_quiet_json();
   EXPECT_TRUE(server.wait_for_log("line-too-long", 1s)) << server.log();
   EXPECT_TRUE(server.wait_for_log("too-many-rooms", 1s)) << server.log();
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice}));
 }

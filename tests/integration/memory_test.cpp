@@ -10,6 +10,7 @@
 
 #include "integration/abuse_helpers.hpp"
 #include "integration/chat_helpers.hpp"
+#include "integration/metrics_helpers.hpp"
 
 using namespace chatd::integration;
 using namespace std::chrono_literals;
@@ -31,7 +32,7 @@ void report(const std::string& key, std::int64_t bytes) {
 }  // namespace
 
 TEST(Memory, StreamOf100MiBWithoutNewlineDoesNotGrowTheServer) {
-  server_process server;  // max_line_bytes 4096
+  server_process server({}, metrics_listen_args());  // max_line_bytes 4096
   test_client alice = json_client(server, "alice");
   test_client bob = json_client(server, "bob");
   alice.sync_json();
@@ -64,6 +65,7 @@ TEST(Memory, StreamOf100MiBWithoutNewlineDoesNotGrowTheServer) {
             << mib_text(stream_growth_bound) << "\n";
   EXPECT_LT(highest - baseline, stream_growth_bound);
   EXPECT_LT(peak - baseline_peak, stream_growth_bound);
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &bob}));
 }
 
 TEST(Memory, HeavyFanOutToNonReadingClientsKeepsTheServerBounded) {
@@ -72,7 +74,7 @@ TEST(Memory, HeavyFanOutToNonReadingClientsKeepsTheServerBounded) {
       "  rate: 100000\n"
       "  burst: 100000\n"
       "  max_outbound_bytes: 1MiB\n"
-      "  shutdown_grace: 1s\n");
+      "  shutdown_grace: 1s\n", metrics_listen_args());
   constexpr int non_readers = 8;
   std::vector<test_client> stalled;
   for (int i = 0; i < non_readers; ++i) {
@@ -136,8 +138,9 @@ TEST(Memory, HeavyFanOutToNonReadingClientsKeepsTheServerBounded) {
     if (acked % 1000 == 0) highest = std::max(highest, rss_bytes(server.pid()));
     // bob reads as fast as he can, but the publisher is faster: stay at most one batch ahead
     // of him, or he would be (rightly) cut as a slow consumer too.
-    ASSERT_TRUE(eventually([&] { return bob_last >= acked || bob_failed; }, 10s, 1ms))
-        << "bob fell behind";
+    ASSERT_TRUE(wait_until([&] { return bob_last >= acked || bob_failed; }, 10s,
+                           "bob to read up to the last acked message", 1ms))
+        << "bob fell behind: at " << bob_last << " of " << acked;
   }
   threads[0].join();
   const double took = std::chrono::duration<double>(clock_type::now() - start).count();
@@ -157,4 +160,6 @@ TEST(Memory, HeavyFanOutToNonReadingClientsKeepsTheServerBounded) {
             << "\n";
   EXPECT_LT(highest - baseline, fanout_growth_bound);
   EXPECT_LT(peak - baseline_peak, fanout_growth_bound);
+  for (auto& c : stalled) c.close();
+  EXPECT_TRUE(no_connections_after_closing(server, {&bob, &pub}));
 }

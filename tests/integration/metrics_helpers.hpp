@@ -1,7 +1,11 @@
 // Scraping the metrics endpoint of a chatd started by server_process (header-only).
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <regex>
 #include <stdexcept>
 #include <string>
@@ -9,7 +13,9 @@
 
 #include "integration/http_client.hpp"
 #include "integration/metrics_text.hpp"
+#include "integration/poll.hpp"
 #include "integration/server_process.hpp"
+#include "integration/test_client.hpp"
 
 namespace chatd::integration {
 
@@ -44,5 +50,32 @@ inline std::string scrape_text(std::uint16_t port) {
 }
 
 inline metrics_text scrape(std::uint16_t port) { return metrics_text(scrape_text(port)); }
+
+// Polls chatd_connections_active (the server needs metrics_listen_args()) until it reads
+// `expected`; a failure gives the last reading.
+inline ::testing::AssertionResult wait_connections_active(
+    const server_process& server, double expected,
+    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  const std::uint16_t port = metrics_port(server);
+  double last = -1;
+  auto result = wait_until(
+      [&] {
+        last = scrape(port).value("chatd_connections_active");
+        return last == expected;
+      },
+      timeout, "chatd_connections_active to read " + std::to_string(static_cast<long>(expected)));
+  if (!result) result << " (it reads " << last << ")";
+  return result;
+}
+
+// The end of a test: closes every client it still has (as a client does when it is done) and
+// waits until the server counts no connection at all, so that none leaked whatever the test
+// did to them. The server needs metrics_listen_args().
+inline ::testing::AssertionResult no_connections_after_closing(
+    const server_process& server, std::initializer_list<test_client*> clients,
+    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  for (test_client* client : clients) client->close();
+  return wait_connections_active(server, 0, timeout);
+}
 
 }  // namespace chatd::integration

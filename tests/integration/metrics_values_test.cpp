@@ -130,7 +130,9 @@ TEST(MetricsValues, AfterKnownTrafficAreExactlyWhatItProduced) {
   sync(bob);
   // A disconnect is counted when the connection starts closing; it stays active until its
   // socket is closed, once its bye has been flushed and the client has closed its side.
-  EXPECT_TRUE(eventually([&] { return scrape(http_port).value("chatd_connections_active") == 2; }));
+  EXPECT_TRUE(wait_until([&] { return scrape(http_port).value("chatd_connections_active") == 2; },
+                         default_timeout, "chatd_connections_active to fall to 2"))
+      << "it is " << scrape(http_port).value("chatd_connections_active");
 
   const metrics_text scraped = scrape(http_port);
   EXPECT_EQ(scraped.value("chatd_connections_active"), 2);

@@ -9,10 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,13 +18,12 @@
 #include "integration/chat_helpers.hpp"
 #include "integration/child_process.hpp"
 #include "integration/metrics_helpers.hpp"
+#include "integration/poll.hpp"
 
 using namespace chatd::integration;
 using namespace std::chrono_literals;
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
 
 // How long Prometheus may take to start and to see the target up (it takes a few seconds).
 constexpr auto prometheus_wait = 20s;
@@ -60,12 +57,6 @@ std::uint16_t free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("cannot write " + path);
-}
-
 // GET on the Prometheus API: the JSON answer, or nullopt while the server does not answer yet.
 std::optional<nlohmann::json> api_get(std::uint16_t port, const std::string& target) {
   try {
@@ -77,13 +68,14 @@ std::optional<nlohmann::json> api_get(std::uint16_t port, const std::string& tar
   }
 }
 
-// A Prometheus server on 127.0.0.1 scraping chatd's metrics every second, with its config, data
-// and log in a temporary folder. Stopped by its PID and removed when the object goes.
+// A Prometheus server on 127.0.0.1 scraping chatd's metrics every second, with its config and
+// data in a temporary folder and its log captured. Stopped by its PID and removed when the
+// object goes.
 class prometheus_server {
  public:
   prometheus_server(const std::string& binary, std::uint16_t target_port)
       : dir_("chatd-prometheus") {
-    write_file(dir_.file("prometheus.yml"),
+    write_file_text(dir_.file("prometheus.yml"),
                "global:\n"
                "  scrape_interval: 1s\n"
                "  scrape_timeout: 1s\n"
@@ -98,32 +90,42 @@ class prometheus_server {
           std::vector<std::string>{binary, "--config.file=" + dir_.file("prometheus.yml"),
                                    "--storage.tsdb.path=" + dir_.file("data"),
                                    "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                   "--log.level=warn"},
-          "/dev/null", dir_.file("prometheus.log"));
-      if (wait_ready()) return;
+                                   "--log.level=warn"});
+      const auto ready = wait_ready();
+      if (ready) return;
       const bool port_taken = log().find("address already in use") != std::string::npos;
+      const std::string log_text = log();
       process_.reset();  // stops it
-      if (!port_taken) break;
+      if (!port_taken) {
+        throw std::runtime_error(std::string(ready.message()) + "; its log:\n" + log_text);
+      }
     }
-    throw std::runtime_error("prometheus did not become ready within 20 s; its log:\n" + log());
+    throw std::runtime_error("prometheus found its port taken three times");
   }
 
   std::uint16_t port() const noexcept { return port_; }
   pid_t pid() const noexcept { return process_ ? process_->pid() : -1; }
-  std::string log() const { return read_file_text(dir_.file("prometheus.log")); }
+  std::string log() const { return process_ ? process_->output() : std::string(); }
   bool running() { return process_ && process_->running(); }
 
  private:
-  bool wait_ready() {
-    const auto deadline = clock_type::now() + prometheus_wait;
-    while (clock_type::now() < deadline && process_->running()) {
-      try {
-        if (http_get_to_close(port_, "/-/ready", 2s).status == 200) return true;
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(100ms);
+  // Ready, or a failure once it has exited or prometheus_wait has passed.
+  ::testing::AssertionResult wait_ready() {
+    bool exited = false;
+    auto ready = wait_until(
+        [&] {
+          try {
+            if (http_get_to_close(port_, "/-/ready", 2s).status == 200) return true;
+          } catch (const std::exception&) {
+          }
+          exited = !process_->running();
+          return exited;
+        },
+        prometheus_wait, "prometheus to answer 200 on /-/ready", 100ms);
+    if (ready && exited) {
+      return ::testing::AssertionFailure() << "prometheus exited before it was ready";
     }
-    return false;
+    return ready;
   }
 
   temp_dir dir_;  // declared before process_: removed only after the process has been stopped
@@ -145,14 +147,13 @@ TEST(PrometheusTools, PromtoolFindsNoProblemInALiveScrape) {
   alice.expect_error("nick-taken");
 
   temp_dir dir("chatd-promtool");
-  write_file(dir.file("scrape.txt"), scrape_text(metrics_port(server)));
-  child_process check({promtool, "check", "metrics"}, dir.file("scrape.txt"),
-                      dir.file("output.txt"));
-  const auto code = check.wait_exit(30s);
-  const std::string output = read_file_text(dir.file("output.txt"));
-  ASSERT_TRUE(code.has_value()) << "promtool did not finish";
-  EXPECT_EQ(*code, 0) << output;
-  EXPECT_EQ(output, "") << "promtool check metrics reported problems";
+  write_file_text(dir.file("scrape.txt"), scrape_text(metrics_port(server)));
+  spawn_options input;
+  input.stdin_path = dir.file("scrape.txt");
+  const program_result check = run_program({promtool, "check", "metrics"}, 30s, input);
+  ASSERT_TRUE(check.exit_code.has_value()) << "promtool did not finish";
+  EXPECT_EQ(*check.exit_code, 0) << check.output;
+  EXPECT_EQ(check.output, "") << "promtool check metrics reported problems";
 }
 
 TEST(PrometheusTools, PrometheusScrapesChatdAndReportsTheOpenConnections) {
@@ -174,36 +175,38 @@ TEST(PrometheusTools, PrometheusScrapesChatdAndReportsTheOpenConnections) {
 
   // The target turns "up" after the first successful scrape.
   std::string health = "unknown", last_error;
-  const auto deadline = clock_type::now() + prometheus_wait;
-  while (clock_type::now() < deadline && prometheus.running()) {
-    if (auto targets = api_get(prometheus.port(), "/api/v1/targets?state=active")) {
-      const auto& active = (*targets)["data"]["activeTargets"];
-      if (active.is_array() && !active.empty()) {
-        health = active[0].value("health", "unknown");
-        last_error = active[0].value("lastError", "");
-        EXPECT_EQ(active[0].at("labels").value("instance", ""),
-                  "127.0.0.1:" + std::to_string(metrics));
-        if (health == "up") break;
-      }
-    }
-    std::this_thread::sleep_for(200ms);
-  }
-  ASSERT_EQ(health, "up") << "lastError: " << last_error << "\nprometheus log:\n"
-                          << prometheus.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        if (!prometheus.running()) return true;  // reported below
+        if (auto targets = api_get(prometheus.port(), "/api/v1/targets?state=active")) {
+          const auto& active = (*targets)["data"]["activeTargets"];
+          if (active.is_array() && !active.empty()) {
+            health = active[0].value("health", "unknown");
+            last_error = active[0].value("lastError", "");
+            EXPECT_EQ(active[0].at("labels").value("instance", ""),
+                      "127.0.0.1:" + std::to_string(metrics));
+          }
+        }
+        return health == "up";
+      },
+      prometheus_wait, "Prometheus to report the chatd target up", 200ms))
+      << "health " << health << ", lastError: " << last_error << "\nprometheus log:\n"
+      << prometheus.log();
+  ASSERT_EQ(health, "up") << "prometheus exited; its log:\n" << prometheus.log();
 
   // Its samples are queryable once the target is up; allow a moment for the head block.
   std::optional<nlohmann::json> result;
-  while (clock_type::now() < deadline) {
-    auto answer = api_get(prometheus.port(), "/api/v1/query?query=chatd_connections_active");
-    if (answer && answer->value("status", "") == "success" &&
-        !(*answer)["data"]["result"].empty()) {
-      result = (*answer)["data"]["result"];
-      break;
-    }
-    std::this_thread::sleep_for(200ms);
-  }
-  ASSERT_TRUE(result.has_value()) << "no chatd_connections_active in Prometheus; its log:\n"
-                                  << prometheus.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto answer = api_get(prometheus.port(), "/api/v1/query?query=chatd_connections_active");
+        if (answer && answer->value("status", "") == "success" &&
+            !(*answer)["data"]["result"].empty()) {
+          result = (*answer)["data"]["result"];
+        }
+        return result.has_value();
+      },
+      prometheus_wait, "chatd_connections_active to be queryable in Prometheus", 200ms))
+      << "its log:\n" << prometheus.log();
   ASSERT_EQ(result->size(), 1u) << result->dump();
   const auto& series = (*result)[0];
   EXPECT_EQ(series.at("metric").value("__name__", ""), "chatd_connections_active");

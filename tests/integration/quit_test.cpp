@@ -1,9 +1,11 @@
 // Leaving: /quit, abrupt close, and the quit event to everyone sharing a room.
 #include <gtest/gtest.h>
 
-#include <thread>
+#include <optional>
 
 #include "integration/chat_helpers.hpp"
+#include "integration/metrics_helpers.hpp"
+#include "integration/poll.hpp"
 
 using namespace chatd::integration;
 
@@ -32,7 +34,7 @@ struct quit_setup {
 }  // namespace
 
 TEST(Quit, QuitSendsByeThenClosesAndOthersGetOneQuitEventWithReason) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.send_line("/quit gone fishing");
   json bye = s.alice.expect_json("bye");
@@ -53,10 +55,11 @@ TEST(Quit, QuitSendsByeThenClosesAndOthersGetOneQuitEventWithReason) {
   EXPECT_EQ(member_set(s.bob.expect_json("who")), (std::set<std::string>{"bob"}));
   s.dave.send_line("/nick alice");
   EXPECT_EQ(s.dave.expect_ok("nick")["nick"], "alice");
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.alice, &s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, QuitWithoutReasonStillSendsByeAndQuitEvent) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.send_line("/QUIT");
   s.alice.expect_json("bye");
@@ -65,10 +68,11 @@ TEST(Quit, QuitWithoutReasonStillSendsByeAndQuitEvent) {
   EXPECT_EQ(ev["nick"], "alice");
   EXPECT_TRUE(ev.contains("reason") && ev["reason"].is_string()) << ev.dump();
   s.bob.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.alice, &s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, AbruptCloseSendsOneQuitEventToClientsSharingRooms) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.close();
   for (test_client* c : {&s.bob, &s.carol}) {
@@ -81,10 +85,11 @@ TEST(Quit, AbruptCloseSendsOneQuitEventToClientsSharingRooms) {
   s.dave.expect_quiet_json();
   s.bob.send_line("/who den");
   EXPECT_EQ(member_set(s.bob.expect_json("who")), (std::set<std::string>{"bob"}));
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, ConnectionResetSendsOneQuitEventToClientsSharingRooms) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.reset();
   for (test_client* c : {&s.bob, &s.carol}) {
@@ -95,20 +100,22 @@ TEST(Quit, ConnectionResetSendsOneQuitEventToClientsSharingRooms) {
     c->expect_quiet_json();
   }
   s.dave.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, HalfClosedClientIsTreatedAsGone) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.shutdown_write();  // EOF from alice
   json ev = s.bob.expect_json("quit");
   EXPECT_EQ(ev["nick"], "alice");
   s.bob.expect_quiet_json();
   EXPECT_TRUE(s.alice.wait_closed());
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.alice, &s.bob, &s.carol, &s.dave}));
 }
 
 TEST(Quit, UnregisteredClientCanQuitWithoutEvents) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   test_client alice = json_client(server, "alice");
   test_client anon(server.port(), "anon");
   anon.send_line("/quit");
@@ -121,46 +128,48 @@ TEST(Quit, UnregisteredClientCanQuitWithoutEvents) {
   }
   EXPECT_GE(lines, 2);
   alice.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&alice, &anon}));
 }
 
 TEST(Quit, QuitReasonIsSanitised) {
-  server_process server;
+  server_process server({}, metrics_listen_args());
   quit_setup s(server);
   s.alice.send_raw("/quit bye\x1b[2J now\n");
   s.alice.expect_json("bye");
   EXPECT_EQ(s.bob.expect_json("quit")["reason"], "bye now");
+  EXPECT_TRUE(no_connections_after_closing(server, {&s.alice, &s.bob, &s.carol, &s.dave}));
 }
 
 namespace {
 
-// Connects and registers `nick`, retrying until `deadline` while the server turns the connection
-// away (a slot that is still being released). A rejected connection is closed by the server
-// before it answers the /ping.
+// Connects and registers `nick`, retrying (for up to `timeout`) while the server turns the
+// connection away (a slot that is still being released). A rejected connection is closed by the
+// server before it answers the /ping.
 test_client admitted_client(const server_process& server, const std::string& nick,
-                            std::chrono::steady_clock::time_point deadline) {
-  for (;;) {
-    test_client client(server.port(), nick);
-    client.send_line("/ping admitted");
-    bool admitted = false;
-    while (auto line = client.read_line()) {
-      if (line->find("admitted") != std::string::npos) {
-        admitted = true;
-        break;
-      }
-    }
-    if (admitted) {  // the welcome has been read; register as register_json would
-      client.send_line("/format json");
-      client.expect_ok("format");
-      client.send_line("/nick " + nick);
-      client.expect_ok("nick");
-      client.expect_json("join");
-      return client;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      throw protocol_failure(nick + ": still turned away when the deadline passed");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // poll interval, not a sync
-  }
+                            std::chrono::milliseconds timeout) {
+  std::optional<test_client> admitted;
+  const auto result = wait_until(
+      [&] {
+        test_client client(server.port(), nick);
+        client.send_line("/ping admitted");
+        while (auto line = client.read_line()) {
+          if (line->find("admitted") != std::string::npos) {
+            admitted.emplace(std::move(client));
+            return true;
+          }
+        }
+        return false;
+      },
+      timeout, nick + " to be admitted rather than turned away", std::chrono::milliseconds(5));
+  if (!result) throw protocol_failure(result.message());
+  // The welcome has been read; register as register_json would.
+  test_client& client = *admitted;
+  client.send_line("/format json");
+  client.expect_ok("format");
+  client.send_line("/nick " + nick);
+  client.expect_ok("nick");
+  client.expect_json("join");
+  return std::move(client);
 }
 
 }  // namespace
@@ -168,13 +177,13 @@ test_client admitted_client(const server_process& server, const std::string& nic
 TEST(Quit, ConnectionSlotsAreReleasedAfterQuitCloseAndReset) {
   // With room for two connections and an observer holding one, every round needs the slot of
   // the round before: a session that leaked would lock the next one out.
-  server_process server("limits:\n  max_connections: 2\n  max_connections_per_ip: 2\n");
+  server_process server("limits:\n  max_connections: 2\n  max_connections_per_ip: 2\n",
+                        metrics_listen_args());
   test_client observer = json_client(server, "observer");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (int round = 0; round < 6; ++round) {
     SCOPED_TRACE(round);
     const std::string nick = "guest" + std::to_string(round);
-    test_client guest = admitted_client(server, nick, deadline);
+    test_client guest = admitted_client(server, nick, std::chrono::seconds(5));
     EXPECT_EQ(observer.expect_json("join")["nick"], nick);
     switch (round % 3) {
       case 0:
@@ -191,4 +200,5 @@ TEST(Quit, ConnectionSlotsAreReleasedAfterQuitCloseAndReset) {
     EXPECT_EQ(observer.expect_json("quit")["nick"], nick);
   }
   observer.expect_quiet_json();
+  EXPECT_TRUE(no_connections_after_closing(server, {&observer}));
 }

@@ -1,9 +1,6 @@
 #include "integration/server_process.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,13 +10,9 @@
 #include <regex>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace chatd::integration {
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
 
 // How long the server may take to log its listening address.
 constexpr std::chrono::seconds startup_timeout{10};
@@ -56,12 +49,6 @@ std::string write_config(const std::string& yaml) {
   if (fd < 0) throw std::runtime_error(errno_text("mkstemps"));
   write_config_to(fd, path, yaml);
   return path;
-}
-
-int decode_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
 }
 
 }  // namespace
@@ -101,138 +88,51 @@ void server_process::spawn(const std::vector<std::string>& extra_args,
     if (!given("--metrics-listen")) args.insert(args.end(), {"--metrics-listen", ""});
   }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  std::vector<std::string> env_storage;
-  for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
-  env_storage.insert(env_storage.end(), options.env.begin(), options.env.end());
-  std::vector<char*> envp;
-  for (auto& entry : env_storage) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(errno_text("pipe2"));
-  output_fd_ = fds[0];
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-
-  // The child starts with default dispositions and nothing blocked, whatever the test runner set.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2}) {
-    sigaddset(&defaults, sig);
-  }
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  pid_t child = -1;
-  int rc = ::posix_spawnp(&child, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(fds[1]);
-  if (rc != 0) {
-    throw std::runtime_error(std::string("posix_spawn ") + CHATD_BINARY + ": " +
-                             std::strerror(rc));
-  }
-  pid_ = child;
-  reader_ = std::thread([this] { read_output(); });
-}
-
-void server_process::read_output() {
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = ::read(output_fd_, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    std::lock_guard lock(mutex_);
-    if (n <= 0) {
-      output_ended_ = true;
-      log_changed_.notify_all();
-      return;
-    }
-    log_.append(buffer, static_cast<std::size_t>(n));
-    log_changed_.notify_all();
-  }
+  spawn_options spawn;
+  spawn.env = options.env;
+  spawn.unset_env = options.unset_env;
+  spawn.stop_grace = std::chrono::milliseconds(0);  // tests end with SIGKILL: nothing to flush
+  process_ = std::make_unique<child_process>(std::move(args), std::move(spawn));
 }
 
 void server_process::await_port() {
   static const std::regex listening(R"(chat listening on 127\.0\.0\.1:([0-9]+))");
-  std::unique_lock lock(mutex_);
   std::smatch match;
-  const bool found = log_changed_.wait_for(lock, startup_timeout, [&] {
-    return std::regex_search(log_, match, listening) || output_ended_;
-  });
-  if (found && !match.empty()) {
+  std::string log;
+  const bool found = process_->wait_output(
+      [&](const std::string& out) {
+        log = out;
+        return std::regex_search(log, match, listening);
+      },
+      startup_timeout);
+  if (found) {
     port_ = static_cast<std::uint16_t>(std::stoul(match[1].str()));
     if (port_ != 0) return;
   }
   throw std::runtime_error(
-      std::string(found ? "chatd ended its output" : "timed out") +
-      " before logging 'chat listening on 127.0.0.1:PORT'; log so far:\n" + log_);
+      std::string(process_->wait_output_end(std::chrono::milliseconds(0)) ? "chatd ended its output"
+                                                                          : "timed out") +
+      " before logging 'chat listening on 127.0.0.1:PORT'; log so far:\n" + process_->output());
 }
 
-std::string server_process::log() const {
-  std::lock_guard lock(mutex_);
-  return log_;
-}
+std::string server_process::log() const { return process_ ? process_->output() : std::string(); }
 
 bool server_process::wait_for_log(std::string_view needle,
                                   std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  return log_changed_.wait_for(lock, timeout, [&] {
-    return log_.find(needle) != std::string::npos || output_ended_;
-  }) && log_.find(needle) != std::string::npos;
+  return process_ && process_->wait_for_output(needle, timeout);
 }
 
 void server_process::signal(int sig) {
-  if (pid_ > 0 && !try_reap()) ::kill(pid_, sig);
-}
-
-bool server_process::try_reap() noexcept {
-  if (exit_code_) return true;
-  if (pid_ <= 0) return false;
-  int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    exit_code_ = decode_status(status);
-    return true;
-  }
-  return false;
+  if (process_) process_->signal(sig);
 }
 
 std::optional<int> server_process::wait_exit(std::chrono::milliseconds timeout) {
-  // Poll the child with a deadline: waitpid has no timeout, and a SIGCHLD handler would be
-  // process-wide state shared with other tests.
-  const auto deadline = clock_type::now() + timeout;
-  while (!try_reap()) {
-    if (clock_type::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return exit_code_;
+  if (!process_) return std::nullopt;
+  return process_->wait_exit(timeout);
 }
 
 void server_process::cleanup() noexcept {
-  if (pid_ > 0 && !try_reap()) {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    exit_code_ = decode_status(status);
-  }
-  if (reader_.joinable()) reader_.join();
-  if (output_fd_ >= 0) {
-    ::close(output_fd_);
-    output_fd_ = -1;
-  }
+  process_.reset();  // SIGKILL if still running, reap, collect the rest of the output
   if (!config_path_.empty()) {
     ::unlink(config_path_.c_str());
     config_path_.clear();

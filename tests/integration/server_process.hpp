@@ -4,30 +4,33 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
+
+#include "integration/child_process.hpp"
 
 namespace chatd::integration {
 
 // Starts `chatd --config FILE --listen 127.0.0.1:0 --metrics-listen "" EXTRA...`, where FILE is a
 // temporary file holding exactly `config_yaml` ("{}" when it is blank); a --listen or
-// --metrics-listen in EXTRA replaces the default one. stdout and stderr go to
-// a pipe that a thread copies into log(). The constructor returns once the server has logged
-// "chat listening on 127.0.0.1:PORT" and throws std::runtime_error (with the log so far) if that
-// does not happen within 10 s or the process exits first.
+// --metrics-listen in EXTRA replaces the default one. The process is a child_process
+// (child_process.hpp): its stdout and stderr are log(). The constructor returns once the server
+// has logged "chat listening on 127.0.0.1:PORT" and throws std::runtime_error (with the log so
+// far) if that does not happen within 10 s or the process exits first.
 //
-// Only the process this object started is ever signalled. The destructor sends SIGKILL to it if it
-// is still running, reaps it, and removes the config file.
+// Only the process this object started is ever signalled, by its PID. The destructor sends
+// SIGKILL to it if it is still running, reaps it, and removes the config file.
 // How to start it, beyond the config and flags.
 struct launch_options {
-  // Added to the inherited environment, e.g. "NOTIFY_SOCKET=/tmp/x".
+  // Added to the inherited environment (replacing a variable of the same name), e.g.
+  // "NOTIFY_SOCKET=/tmp/x".
   std::vector<std::string> env;
+  // Removed from the inherited environment, e.g. "NOTIFY_SOCKET".
+  std::vector<std::string> unset_env;
   // A command that runs chatd, e.g. {"systemd-socket-activate", "-l", "127.0.0.1:7000"}.
   std::vector<std::string> wrapper;
   // When false the constructor returns at once and port() stays 0 (for a wrapper that starts
@@ -51,7 +54,7 @@ class server_process {
   const std::string& config_path() const noexcept { return config_path_; }
   // Replaces the config file's contents (for reload tests; send SIGHUP after).
   void rewrite_config(const std::string& config_yaml);
-  pid_t pid() const noexcept { return pid_; }
+  pid_t pid() const noexcept { return process_ ? process_->pid() : -1; }
 
   // Everything the server wrote to stdout and stderr so far.
   std::string log() const;
@@ -70,21 +73,10 @@ class server_process {
  private:
   void spawn(const std::vector<std::string>& extra_args, const launch_options& options);
   void await_port();
-  void read_output();        // body of reader_
-  bool try_reap() noexcept;  // true once the process has been reaped
-  void cleanup() noexcept;   // kill if running, reap, join the reader, remove the config file
+  void cleanup() noexcept;  // kill if running, reap, remove the config file
 
   std::string config_path_;
-  pid_t pid_ = -1;
-  std::optional<int> exit_code_;
-  int output_fd_ = -1;
-  std::thread reader_;
-
-  mutable std::mutex mutex_;
-  mutable std::condition_variable log_changed_;
-  std::string log_;            // guarded by mutex_
-  bool output_ended_ = false;  // guarded by mutex_
-
+  std::unique_ptr<child_process> process_;
   std::uint16_t port_ = 0;
 };
 

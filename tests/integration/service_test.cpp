@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -19,8 +19,10 @@
 #include <vector>
 
 #include "integration/chat_helpers.hpp"
+#include "integration/child_process.hpp"
 #include "integration/http_client.hpp"
 #include "integration/metrics_helpers.hpp"
+#include "integration/poll.hpp"
 #include "integration/server_process.hpp"
 #include "integration/test_client.hpp"
 
@@ -69,18 +71,21 @@ class notify_socket {
   // datagram read on the way is appended to `seen`.
   std::string wait_for(const std::string& needle, std::chrono::milliseconds timeout,
                        std::vector<std::string>& seen) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      auto message = receive(std::max(left, 1ms));
-      if (!message) continue;
-      seen.push_back(*message);
-      if (message->find(needle) != std::string::npos) return *message;
-    }
+    std::string found;
+    const auto result = wait_until(
+        [&] {
+          auto message = receive(50ms);  // blocks: no interval needed
+          if (!message) return false;
+          seen.push_back(*message);
+          if (message->find(needle) == std::string::npos) return false;
+          found = *message;
+          return true;
+        },
+        timeout, "a notification with '" + needle + "'", 0ms);
+    if (result) return found;
     std::string all;
     for (const auto& m : seen) all += "[" + m + "] ";
-    throw std::runtime_error("no notification with '" + needle + "'; got: " + all);
+    throw std::runtime_error(std::string(result.message()) + "; got: " + all);
   }
 
  private:
@@ -108,23 +113,39 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
-struct command_result {
-  int exit_code;
-  std::string output;
-};
-
-// Runs a shell command line, capturing stdout and stderr.
-command_result run_command(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
-  std::string output;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+// Runs `chatd ARGS... --health-check` to its end (10 s at most).
+program_result health_check(std::vector<std::string> args) {
+  args.insert(args.begin(), CHATD_BINARY);
+  args.push_back("--health-check");
+  return run_program(std::move(args), 10s);
 }
 
 std::string line_of(std::size_t bytes) { return std::string(bytes, 'x'); }
+
+// Voluntary context switches of all threads of `pid`: each is the process going to sleep (in
+// epoll_wait), so for an idle process they count its wake-ups.
+std::uint64_t voluntary_switches(pid_t pid) {
+  std::uint64_t total = 0;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream status(task.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) total += std::stoull(line.substr(24));
+    }
+  }
+  return total;
+}
+
+// How long a wake-up count is taken over.
+constexpr std::chrono::milliseconds probe_window{500};
+
+// The wake-ups of the idle process `pid` over `window`.
+std::uint64_t idle_wakeups(pid_t pid, std::chrono::milliseconds window) {
+  const auto before = voluntary_switches(pid);
+  std::this_thread::sleep_for(window);  // the measurement window, not a synchronisation
+  return voluntary_switches(pid) - before;
+}
 
 // ---------------------------------------------------------------------------------------------
 // sd_notify
@@ -168,12 +189,52 @@ TEST(ServiceNotify, ReadyStatusWatchdogReloadingAndStopping) {
 }
 
 TEST(ServiceNotify, WithoutNotifySocketNothingIsSentAndNoWatchdogRuns) {
-  // WATCHDOG_USEC alone (no NOTIFY_SOCKET) must not start pings or fail the start.
+  // WATCHDOG_USEC alone (no NOTIFY_SOCKET) must not start pings or fail the start. A watchdog
+  // loop without a socket sends nothing anyone could catch, so the probe is what a loop costs:
+  // an idle chatd wakes up only for its 250 ms sweep, a watchdog asked for every 20 ms pings
+  // every 10 ms. The same probe first runs with NOTIFY_SOCKET set, to show that it sees them.
+  const std::string watchdog = "WATCHDOG_USEC=20000";
+  // Not inherited from a test runner that itself runs under systemd.
+  const std::vector<std::string> inherited = {"NOTIFY_SOCKET", "WATCHDOG_PID"};
+  std::uint64_t pings = 0, wakeups_with_socket = 0;
+  {
+    notify_socket notify;
+    launch_options options;
+    options.env = {"NOTIFY_SOCKET=" + notify.path(), watchdog};
+    options.unset_env = inherited;
+    server_process server({}, {}, options);
+    std::vector<std::string> seen;
+    notify.wait_for("READY=1", 5s, seen);
+    ASSERT_TRUE(server.wait_for_log("told systemd we are ready; watchdog ping every 10 ms"))
+        << server.log();
+    const auto before = voluntary_switches(server.pid());
+    const auto until = std::chrono::steady_clock::now() + probe_window;
+    while (std::chrono::steady_clock::now() < until) {  // the window, read as it goes
+      if (auto message = notify.receive(10ms)) {
+        pings += message->find("WATCHDOG=1") != std::string::npos;
+      }
+    }
+    wakeups_with_socket = voluntary_switches(server.pid()) - before;
+  }
+  EXPECT_GE(pings, 25u) << "the probe's control run saw no watchdog";
+  EXPECT_GE(wakeups_with_socket, 25u) << "the probe does not see a watchdog loop's wake-ups";
+
   launch_options options;
-  options.env = {"WATCHDOG_USEC=200000"};
+  options.env = {watchdog};
+  options.unset_env = inherited;
   server_process server({}, {}, options);
   test_client alice = json_client(server, "alice");
+  // Logged after the notifier has started (or not): the log holds whatever it said.
+  ASSERT_TRUE(server.wait_for_log("registered peer=")) << server.log();
   EXPECT_EQ(server.log().find("told systemd"), std::string::npos) << server.log();
+  EXPECT_EQ(server.log().find("sd_notify"), std::string::npos) << server.log();
+  const auto wakeups = idle_wakeups(server.pid(), probe_window);
+  EXPECT_LT(wakeups, 15u) << "an idle chatd without NOTIFY_SOCKET woke " << wakeups
+                          << " times in " << probe_window.count() << " ms (" << wakeups_with_socket
+                          << " with a watchdog): a timer runs that should not";
+  // And it serves as usual.
+  alice.send_line("/ping still here");
+  EXPECT_EQ(alice.expect_json("pong")["token"], "still here");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,15 +252,19 @@ TEST(SocketActivation, ServesTheListenersPassedBySystemdSocketActivate) {
   server_process server({}, metrics_listen_args(), options);
 
   test_client alice;
-  for (int attempt = 0;; ++attempt) {
-    try {
-      alice.connect(chat);
-      break;
-    } catch (const std::exception&) {
-      if (attempt == 100) throw;
-      std::this_thread::sleep_for(50ms);
-    }
-  }
+  std::string refused;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          alice.connect(chat);
+          return true;
+        } catch (const std::exception& e) {
+          refused = e.what();
+          return false;
+        }
+      },
+      5s, "systemd-socket-activate to accept on 127.0.0.1:" + std::to_string(chat), 50ms))
+      << refused;
   alice.register_json("alice");
   ASSERT_TRUE(server.wait_for_log("chat listening on 127.0.0.1:" + std::to_string(chat) +
                                   " (socket from the service manager)"))
@@ -269,12 +334,12 @@ TEST(ConfigReload, AnInvalidFileKeepsTheCurrentConfigurationAndIsCounted) {
   server.rewrite_config("limits: [unclosed\n");
   server.signal(SIGHUP);
   ASSERT_TRUE(server.wait_for_log("SIGHUP received", 5s));
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (scrape(metrics_port(server)).value("chatd_config_reloads_total", {{"result", "failed"}}) <
-             2 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  const auto failed_reloads = [&] {
+    return scrape(metrics_port(server)).value("chatd_config_reloads_total", {{"result", "failed"}});
+  };
+  ASSERT_TRUE(wait_until([&] { return failed_reloads() >= 2; }, 5s,
+                         "chatd_config_reloads_total{result=\"failed\"} to reach 2", 20ms))
+      << "it is " << failed_reloads() << "; log:\n" << server.log();
 
   // Still the old bound: 90 bytes pass, 200 do not.
   alice.send_line(line_of(90));
@@ -340,19 +405,17 @@ TEST(FdLimit, RefusesAMaxConnectionsItCannotHonour) {
 TEST(HealthCheck, ExitsZeroWhileServingAndOneWhenNothingAnswers) {
   server_process server({}, metrics_listen_args());
   const std::string port = std::to_string(metrics_port(server));
-  const auto healthy = run_command(std::string(CHATD_BINARY) +
-                                   " --metrics-listen 127.0.0.1:" + port + " --health-check");
+  const auto healthy = health_check({"--metrics-listen", "127.0.0.1:" + port});
   EXPECT_EQ(healthy.exit_code, 0) << healthy.output;
   EXPECT_EQ(healthy.output, "chatd: healthy: 200 OK from 127.0.0.1:" + port + "\n");
 
   const std::string closed = std::to_string(free_port());
-  const auto down = run_command(std::string(CHATD_BINARY) + " --metrics-listen 127.0.0.1:" +
-                                closed + " --health-check");
+  const auto down = health_check({"--metrics-listen", "127.0.0.1:" + closed});
   EXPECT_EQ(down.exit_code, 1) << down.output;
   EXPECT_NE(down.output.find("chatd: unhealthy: 127.0.0.1:" + closed), std::string::npos)
       << down.output;
 
-  const auto off = run_command(std::string(CHATD_BINARY) + " --metrics-listen '' --health-check");
+  const auto off = health_check({"--metrics-listen", ""});
   EXPECT_EQ(off.exit_code, 1);
   EXPECT_EQ(off.output, "chatd: unhealthy: listen.metrics is off, so there is no /healthz to ask\n");
 }

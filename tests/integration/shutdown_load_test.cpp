@@ -115,12 +115,12 @@ TEST(ShutdownLoad, SigtermWithMessagesInFlightDeliversEverythingAckedThenByeAndE
   }
 
   // Let the load build up, then signal while messages are in flight.
-  ASSERT_TRUE(eventually(
+  ASSERT_TRUE(wait_until(
       [&] {
         std::lock_guard lock(acked_mutex);
         return total_acked >= 600;
       },
-      20s));
+      20s, "600 messages acked under load"));
   std::uint64_t acked_before_signal = 0;
   {
     std::lock_guard lock(acked_mutex);

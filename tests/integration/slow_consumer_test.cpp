@@ -9,6 +9,7 @@
 
 #include "integration/abuse_helpers.hpp"
 #include "integration/chat_helpers.hpp"
+#include "integration/metrics_helpers.hpp"
 
 using namespace chatd::integration;
 using namespace std::chrono_literals;
@@ -56,7 +57,8 @@ TEST(SlowConsumer, ClientThatDoesNotReadIsCutAndOthersGetEverySeqWithoutGaps) {
       "  rate: 100000\n"
       "  burst: 100000\n"
       "  max_outbound_bytes: 256KiB\n"
-      "  shutdown_grace: 1s\n");
+      "  shutdown_grace: 1s\n",
+      metrics_listen_args());
   // A small receive window, set before connecting, so the server's side backs up sooner.
   test_client slow(server.port(), "slow", small_window());
   slow.register_json("slow");
@@ -98,10 +100,11 @@ TEST(SlowConsumer, ClientThatDoesNotReadIsCutAndOthersGetEverySeqWithoutGaps) {
       ASSERT_EQ(j["seq"], ++acked) << j.dump();
       ++k;
     }
-    ASSERT_TRUE(eventually([&] {
+    ASSERT_TRUE(wait_until([&] {
       return (bob_got.last >= acked && carol_got.last >= acked) || bob_got.failed ||
              carol_got.failed;
-    }, 10s, 1ms)) << "the readers fell behind";
+    }, 10s, "the readers to catch up with the last acked message", 1ms))
+        << "bob at " << bob_got.last << ", carol at " << carol_got.last << " of " << acked;
   };
   while (cut_at == 0 && acked < most) {
     publish(text, batch_size);
@@ -157,6 +160,11 @@ TEST(SlowConsumer, ClientThatDoesNotReadIsCutAndOthersGetEverySeqWithoutGaps) {
   EXPECT_EQ(pub.expect_ok("say")["seq"], messages + 1);
   check_msg(bob.expect_json("msg"), "lobby", "pub", "after");
   check_msg(carol.expect_json("msg"), "lobby", "pub", "after");
+
+  // The server let go of the cut connection itself (slow's socket is still open here), and
+  // of every other one once its client closed.
+  EXPECT_TRUE(wait_connections_active(server, 3));
+  EXPECT_TRUE(no_connections_after_closing(server, {&slow, &bob, &carol, &pub}));
 }
 
 TEST(SlowConsumer, SlowConsumerInHumanFormatInSeveralRoomsLeavesThemAllOnce) {
@@ -165,7 +173,8 @@ TEST(SlowConsumer, SlowConsumerInHumanFormatInSeveralRoomsLeavesThemAllOnce) {
       "  rate: 100000\n"
       "  burst: 100000\n"
       "  max_outbound_bytes: 16KiB\n"
-      "  shutdown_grace: 1s\n");
+      "  shutdown_grace: 1s\n",
+      metrics_listen_args());
   test_client slow(server.port(), "slow", small_window());
   read_human_welcome(slow);
   slow.send_line("/nick slow");
@@ -199,4 +208,6 @@ TEST(SlowConsumer, SlowConsumerInHumanFormatInSeveralRoomsLeavesThemAllOnce) {
   EXPECT_TRUE(slow.wait_closed(10s));
   bob.send_line("/who den");
   EXPECT_EQ(member_set(bob.expect_json("who")), (std::set<std::string>{"bob"}));
+  EXPECT_TRUE(wait_connections_active(server, 1)) << "the cut connection is still counted";
+  EXPECT_TRUE(no_connections_after_closing(server, {&slow, &bob}));
 }

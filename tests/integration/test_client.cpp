@@ -344,6 +344,35 @@ bool test_client::wait_closed(std::chrono::milliseconds timeout) {
   return true;
 }
 
+std::string test_client::read_raw_lines(std::size_t lines, std::chrono::milliseconds timeout) {
+  const auto deadline = clock_type::now() + timeout;
+  for (;;) {
+    std::size_t end = 0;
+    std::size_t found = 0;
+    while (found < lines) {
+      const auto lf = buffer_.find('\n', end);
+      if (lf == std::string::npos) break;
+      end = lf + 1;
+      ++found;
+    }
+    if (found == lines || fd_ < 0 || peer_closed_ || ms_until(deadline) == 0) {
+      if (found < lines) end = buffer_.size();
+      std::string out = buffer_.substr(0, end);
+      buffer_.erase(0, end);
+      return out;
+    }
+    fill(std::chrono::milliseconds(ms_until(deadline)));
+  }
+}
+
+std::string test_client::read_raw_until_quiet(std::chrono::milliseconds quiet) {
+  while (fill(quiet)) {
+  }
+  std::string out = std::move(buffer_);
+  buffer_.clear();
+  return out;
+}
+
 void test_client::close() {
   if (fd_ >= 0) {
     ::close(fd_);

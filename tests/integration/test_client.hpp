@@ -104,6 +104,17 @@ class test_client {
   // arrive meanwhile are kept and can still be read as lines.
   bool wait_closed(std::chrono::milliseconds timeout = default_timeout);
 
+  // Raw reads, for tests that compare exact bytes (terminators included; nothing is checked or
+  // stripped). read_raw_lines returns the bytes up to and including the `lines`-th LF still to
+  // come; if the timeout passes or the server closes first, it returns every byte it has (fewer
+  // LFs: the caller sees the shortfall). read_raw_until_quiet returns what arrives until nothing
+  // has come for `quiet` (or the server has closed).
+  std::string read_raw_lines(std::size_t lines,
+                             std::chrono::milliseconds timeout = default_timeout);
+  std::string read_raw_until_quiet(std::chrono::milliseconds quiet);
+  // True once a read has seen the server's close (EOF or reset).
+  bool peer_closed() const noexcept { return peer_closed_; }
+
   // Closes the socket abruptly, as a client that goes away would.
   void close();
 
