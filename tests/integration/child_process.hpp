@@ -204,6 +204,9 @@ class child_process {
     if (!poll_until([this] { return try_reap(); }, timeout, std::chrono::milliseconds(2))) {
       return std::nullopt;
     }
+    // The reader thread may not have drained the pipe yet: what the process wrote last (a
+    // fatal log line) must be in output() once this returns.
+    wait_output_end(std::chrono::seconds(1));
     return exit_code_;
   }
 
