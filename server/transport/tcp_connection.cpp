@@ -131,11 +131,13 @@ void tcp_connection::schedule_writer() {
   writer_state_ = writer_state::scheduled;
   // A later run, never a nested one: callers may be iterating a member list, and one run
   // writes everything a turn of the loop queued in one call.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    guarded([&] { self->write_now(); }, [&] { return self->task_name("writer"); }, [&] {
-      self->writer_state_ = writer_state::done;  // this run was the writer; it is over
-      self->fail();
-    });
+  ctx_.writers.add(shared_from_this(), socket_.get_executor());
+}
+
+void tcp_connection::write_due() noexcept {
+  guarded([&] { write_now(); }, [&] { return task_name("writer"); }, [&] {
+    writer_state_ = writer_state::done;  // this run was the writer; it is over
+    fail();
   });
 }
 

@@ -33,6 +33,9 @@ class tcp_connection final : public connection,
   void stop(stop_mode mode, steady_time flush_deadline) override;
   void on_tick(steady_time now) override;
 
+  // The write pass's turn: writes what is queued (write_pass.hpp).
+  void write_due() noexcept;
+
   std::size_t queued_bytes() const noexcept override { return queue_.bytes() + writer_.in_flight(); }
   bool stopping() const noexcept override { return stopping_; }
   const std::string& peer() const noexcept override { return peer_; }

@@ -8,6 +8,7 @@
 
 #include "metrics/counter.hpp"
 #include "server/transport/outbound_queue.hpp"
+#include "server/transport/write_pass.hpp"
 
 namespace chatd {
 
@@ -21,6 +22,8 @@ struct transport_context {
   std::array<char, 64 * 1024> read_buffer{};
   // The gathered writer's batch vector, lent to one writer at a time.
   std::vector<line_ptr> write_scratch;
+  // The writers due this turn.
+  write_pass writers;
 
   metrics::counter& bytes_received;
   metrics::counter& bytes_sent;

@@ -198,3 +198,44 @@ TEST_F(TcpConnection, ACutAfterTheLoopIsGoneFreesEverything) {
 
 }  // namespace
 }  // namespace chatd
+
+namespace chatd {
+namespace {
+
+// Output queued in one turn for many connections is written by one pass, not one handler
+// each: a single loop step delivers to all of them.
+TEST(WritePass, OneLoopStepWritesEveryConnectionWithOutputDue) {
+  asio::io_context io;
+  metrics::counter received, sent, failures;
+  transport_context ctx(received, sent, failures, 64 * 1024);
+  recording_handler handler;
+  std::vector<std::shared_ptr<tcp_connection>> conns;
+  std::vector<int> peers;
+  for (int i = 0; i < 5; ++i) {
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    ::fcntl(fds[1], F_SETFL, ::fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+    asio::ip::tcp::socket socket(io);
+    socket.assign(asio::ip::tcp::v4(), fds[0]);
+    conns.push_back(std::make_shared<tcp_connection>(ctx, std::move(socket), i, "p", "p"));
+    conns.back()->start(handler);
+    peers.push_back(fds[1]);
+  }
+  io.poll();  // the readers are waiting
+  const line_ptr line = make_line("to all\r\n");
+  for (auto& c : conns) c->send(line);
+  EXPECT_EQ(io.run_one(), 1u);
+  for (int fd : peers) {
+    char buffer[16];
+    EXPECT_EQ(::read(fd, buffer, sizeof buffer), 8) << "peer " << fd << " got nothing yet";
+  }
+  for (auto& c : conns) {
+    c->detach();
+    c->stop(stop_mode::cut, std::chrono::steady_clock::now());
+  }
+  io.poll();
+  for (int fd : peers) ::close(fd);
+}
+
+}  // namespace
+}  // namespace chatd
