@@ -25,6 +25,8 @@ struct log_config {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
   std::string pattern = "%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v";  // spdlog pattern (text format)
   std::string format = "text";  // text | json
+  // A loop turn or lag sample longer than this is logged as a warning; 0 = never.
+  std::chrono::milliseconds slow_loop{100};
 };
 
 struct limits_config {

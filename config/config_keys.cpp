@@ -22,6 +22,7 @@
 // | log.level                     | info           | trace debug info warn error critical off  |
 // | log.format                    | text           | text, json                                |
 // | log.pattern                   | spdlog pattern | any non-empty text                        |
+// | log.slow_loop                 | 100ms          | 0 (off) or 1ms .. 1h                      |
 // | limits.max_line_bytes         | 4096           | 64 .. 1MiB (64 fits any command)          |
 // | limits.max_connections        | 10000          | 1 .. 1000000 (beyond any fd limit)        |
 // | limits.max_connections_per_ip | 64             | 1 .. 1000000 (above max_connections: no effect) |
@@ -110,7 +111,8 @@ config_key size_key(std::string name, field<limits_config, std::size_t> at, std:
   return key;
 }
 
-config_key duration_key(std::string name, field<limits_config, milliseconds> at, milliseconds lo,
+template <class Section>
+config_key duration_key(std::string name, field<Section, milliseconds> at, milliseconds lo,
                         milliseconds hi, bool zero_means_off = false) {
   std::string expected =
       zero_means_off ? "expected 0 (off) or a duration from " : "expected a duration from ";
@@ -231,14 +233,16 @@ std::vector<config_key> make_keys() {
                  {"trace", "debug", "info", "warn", "error", "critical", "off"}),
       choice_key("log.format", {&config::log, &log_config::format}, {"text", "json"}),
       pattern_key(),
+      duration_key<log_config>("log.slow_loop", {&config::log, &log_config::slow_loop}, 1ms, 1h,
+                               /*zero_means_off=*/true),
       size_key("limits.max_line_bytes", max_line_bytes, 64, mib),
       count_key("limits.max_connections", field{&config::limits, &L::max_connections}, 1,
                 1'000'000),
       count_key("limits.max_connections_per_ip",
                 field{&config::limits, &L::max_connections_per_ip}, 1, 1'000'000),
-      duration_key("limits.register_timeout", {&config::limits, &L::register_timeout}, 1s, 1h),
-      duration_key("limits.idle_timeout", {&config::limits, &L::idle_timeout}, 1s, 24h * 7,
-                   /*zero_means_off=*/true),
+      duration_key<L>("limits.register_timeout", {&config::limits, &L::register_timeout}, 1s, 1h),
+      duration_key<L>("limits.idle_timeout", {&config::limits, &L::idle_timeout}, 1s, 24h * 7,
+                      /*zero_means_off=*/true),
       rate_key("limits.rate", {&config::limits, &L::rate}, 1e6),
       count_key("limits.burst", field{&config::limits, &L::burst}, 1, 1'000'000),
       size_key("limits.max_outbound_bytes", max_outbound_bytes, 4 * kib, gib),
@@ -246,7 +250,7 @@ std::vector<config_key> make_keys() {
       count_key("limits.max_rooms_per_client", field{&config::limits, &L::max_rooms_per_client},
                 1, 10'000),
       count_key("limits.nick_max", field{&config::limits, &L::nick_max}, 1, 64),
-      duration_key("limits.shutdown_grace", {&config::limits, &L::shutdown_grace}, 0ms, 10min),
+      duration_key<L>("limits.shutdown_grace", {&config::limits, &L::shutdown_grace}, 0ms, 10min),
       default_room_key(),
       count_key("rooms.history", field{&config::rooms, &R::history}, 0, 100'000),
       count_key("rooms.history_replay", field{&config::rooms, &R::history_replay}, 0, 100'000),

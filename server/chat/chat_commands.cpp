@@ -203,8 +203,13 @@ void chat_client::handle_topic(const std::string& text) {
 }
 
 void chat_client::handle_rooms() {
+  const auto started = clock::now();
   const auto rooms = dir_.list_rooms();
   send(protocol::rooms_reply{&rooms});
+  dir_.slow_loop().task(clock::now() - started, [&] {
+    return "a /rooms listing of " + std::to_string(rooms.size()) + " rooms for conn " +
+           std::to_string(id_);
+  });
 }
 
 void chat_client::handle_who(const std::string& name) {

@@ -14,7 +14,10 @@
 namespace chatd {
 
 directory::directory(asio::any_io_executor executor, const config& cfg, server_metrics& metrics)
-    : executor_(std::move(executor)), cfg_(cfg), metrics_(metrics) {}
+    : executor_(std::move(executor)),
+      cfg_(cfg),
+      metrics_(metrics),
+      slow_loop_(metrics.slow_loop(false), metrics.slow_loop(true), cfg.log.slow_loop) {}
 
 directory::~directory() {
   // Clients still here when the loop is gone (a test, a forced exit): let go of them the way
@@ -96,7 +99,7 @@ room* directory::find_room(const std::string& canonical) const {
 
 room* directory::create_room(const std::string& canonical) {
   auto r = std::make_shared<room>(
-      canonical, std::make_unique<memory_room_log>(cfg_.rooms.history), metrics_);
+      canonical, std::make_unique<memory_room_log>(cfg_.rooms.history), metrics_, slow_loop_);
   r->start(executor_);
   room* raw = r.get();
   rooms_.emplace(canonical, std::move(r));
@@ -145,6 +148,7 @@ void directory::log_offence(std::uint64_t id, const std::string& peer, std::stri
 void directory::apply_config(const config& next) {
   const bool history_changed = next.rooms.history != cfg_.rooms.history;
   cfg_ = next;
+  slow_loop_.set_threshold(cfg_.log.slow_loop);
   for (auto& [id, c] : clients_) c->apply_limits(cfg_.limits);
   if (history_changed) {
     for (auto& [name, r] : rooms_) r->set_history_capacity(cfg_.rooms.history);

@@ -18,6 +18,7 @@
 #include "protocol/events.hpp"
 #include "server/chat/server_metrics.hpp"
 #include "server/logging/log_throttle.hpp"
+#include "server/loop/slow_loop_watch.hpp"
 
 namespace chatd {
 
@@ -35,6 +36,8 @@ class directory {
   const config& cfg() const noexcept { return cfg_; }
   server_metrics& metrics() noexcept { return metrics_; }
   const asio::any_io_executor& executor() const noexcept { return executor_; }
+  // Where anything that may hold the loop long reports how long it took.
+  slow_loop_watch& slow_loop() noexcept { return slow_loop_; }
 
   // --- clients ---
   std::size_t client_count() const noexcept { return clients_.size(); }
@@ -78,6 +81,7 @@ class directory {
   config cfg_;
   server_metrics& metrics_;
   std::function<void()> on_empty_;
+  slow_loop_watch slow_loop_;
 
   std::unordered_map<std::uint64_t, std::shared_ptr<chat_client>> clients_;
   std::unordered_map<std::string, std::size_t> connections_per_address_;

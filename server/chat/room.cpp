@@ -12,6 +12,7 @@
 #include "server/chat/encoded_event.hpp"
 #include "server/chat/server_metrics.hpp"
 #include "server/loop/guard.hpp"
+#include "server/loop/slow_loop_watch.hpp"
 
 namespace chatd {
 
@@ -21,8 +22,9 @@ namespace {
 constexpr std::size_t max_batch = 256;
 }  // namespace
 
-room::room(std::string name, std::unique_ptr<room_log> log, server_metrics& metrics)
-    : name_(std::move(name)), log_(std::move(log)), metrics_(metrics) {}
+room::room(std::string name, std::unique_ptr<room_log> log, server_metrics& metrics,
+           slow_loop_watch& slow_loop)
+    : name_(std::move(name)), log_(std::move(log)), metrics_(metrics), slow_loop_(slow_loop) {}
 
 void room::start(const asio::any_io_executor& executor) {
   wake_ = std::make_unique<asio::steady_timer>(executor);
@@ -97,11 +99,17 @@ asio::awaitable<void> room::broadcast([[maybe_unused]] std::shared_ptr<room> sel
       sleeping_ = false;
       continue;
     }
-    for (std::size_t n = 0; n < max_batch && !queue_.empty(); ++n) {
+    const auto started = std::chrono::steady_clock::now();
+    std::size_t n = 0;
+    for (; n < max_batch && !queue_.empty(); ++n) {
       publish_request request = std::move(queue_.front());
       queue_.pop_front();
       fan_out(request);
     }
+    slow_loop_.task(std::chrono::steady_clock::now() - started, [&] {
+      return "fan-out of room " + name_ + ": " + std::to_string(n) + " messages to " +
+             std::to_string(members_.size()) + " members";
+    });
     if (!queue_.empty()) co_await asio::post(asio::use_awaitable);  // let others run
   }
 }

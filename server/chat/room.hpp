@@ -21,6 +21,7 @@ namespace chatd {
 
 class chat_client;
 class server_metrics;
+class slow_loop_watch;
 
 // A message on its way from a publisher to the room's broadcaster.
 struct publish_request {
@@ -37,7 +38,8 @@ struct publish_request {
 
 class room : public std::enable_shared_from_this<room> {
  public:
-  room(std::string name, std::unique_ptr<room_log> log, server_metrics& metrics);
+  room(std::string name, std::unique_ptr<room_log> log, server_metrics& metrics,
+       slow_loop_watch& slow_loop);
 
   // Spawns the broadcaster; the room lives while it runs.
   void start(const asio::any_io_executor& executor);
@@ -76,6 +78,7 @@ class room : public std::enable_shared_from_this<room> {
   std::string name_;
   std::unique_ptr<room_log> log_;
   server_metrics& metrics_;
+  slow_loop_watch& slow_loop_;
   std::string topic_;
   std::vector<chat_client*> members_;  // in join order; a client leaves before it goes
 

@@ -102,6 +102,13 @@ server_metrics::server_metrics(metrics::registry& reg)
                                   "Configuration reloads (SIGHUP), by result.", {"result"});
   reloads_[0] = &reloads.add({{"result", "ok"}});
   reloads_[1] = &reloads.add({{"result", "failed"}});
+
+  auto& slow = reg.add_counter("chatd_slow_loop_total",
+                               "Times the event loop was held longer than log.slow_loop, by a "
+                               "task that timed itself or as seen in a lag sample.",
+                               {"source"});
+  slow_loop_[0] = &slow.add({{"source", "task"}});
+  slow_loop_[1] = &slow.add({{"source", "lag"}});
 }
 
 }  // namespace chatd

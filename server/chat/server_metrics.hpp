@@ -50,6 +50,8 @@ class server_metrics {
     return *errors_[static_cast<std::size_t>(code)];
   }
   metrics::counter& config_reloads(bool ok) { return *reloads_[ok ? 0 : 1]; }
+  // Times the loop was held past log.slow_loop: by a task that timed itself, or seen as lag.
+  metrics::counter& slow_loop(bool lag) { return *slow_loop_[lag ? 1 : 0]; }
 
  private:
   std::array<metrics::counter*, 2> rejected_{};
@@ -57,6 +59,7 @@ class server_metrics {
   std::array<metrics::counter*, 14> commands_{};
   std::array<metrics::counter*, std::size(protocol::all_error_codes)> errors_{};
   std::array<metrics::counter*, 2> reloads_{};  // ok, failed
+  std::array<metrics::counter*, 2> slow_loop_{};  // task, lag
 };
 
 // The label value for a command: its name, with "text" for a plain chat line.

@@ -212,6 +212,7 @@ asio::awaitable<void> server::sweep_loop() {
     if (!ignored) {
       // How late the timer ran is how long everything else kept the loop busy.
       metrics_.event_loop_lag.observe(std::chrono::duration<double>(now - due).count());
+      directory_->slow_loop().lag(now - due);
     }
     // A client forgets itself from a later turn than the one that stops it, so the map
     // does not change under this pass.
@@ -286,6 +287,7 @@ void server::stop_when_idle() {
 
 void server::reload() {
   if (!reload_source_) return;
+  const auto started = clock::now();
   notifier_.reloading();
   spdlog::info("SIGHUP received; reloading the configuration");
   try {
@@ -300,6 +302,7 @@ void server::reload() {
     metrics_.config_reloads(false).inc();
     spdlog::error("config reload failed, keeping the current configuration: {}", e.what());
   }
+  directory_->slow_loop().task(clock::now() - started, [] { return std::string("a reload"); });
   notifier_.reloaded(fmt::format("{} connections, {} rooms (configuration reloaded)",
                                  directory_->client_count(), directory_->room_count()));
 }
