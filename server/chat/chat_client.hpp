@@ -72,7 +72,6 @@ class chat_client final : public connection_handler,
   const std::string& address() const noexcept { return conn_->address(); }
   const std::string& nick() const noexcept { return nick_; }
   bool registered() const noexcept { return !nick_.empty(); }
-  bool stopping() const noexcept { return stopping_; }
   protocol::output_format format() const noexcept { return format_; }
   const std::vector<room*>& rooms() const noexcept { return rooms_; }
   std::size_t queued_bytes() const noexcept { return conn_->queued_bytes(); }

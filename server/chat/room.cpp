@@ -44,10 +44,6 @@ void room::stop() {
   if (sleeping_) wake_->cancel();
 }
 
-bool room::has_member(const chat_client& client) const noexcept {
-  return std::find(members_.begin(), members_.end(), &client) != members_.end();
-}
-
 void room::add_member(chat_client& client) {
   members_.push_back(&client);
   client.registry_refs.hold();

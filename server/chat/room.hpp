@@ -52,7 +52,6 @@ class room : public std::enable_shared_from_this<room> {
   void set_topic(std::string topic) { topic_ = std::move(topic); }
 
   const std::vector<chat_client*>& members() const noexcept { return members_; }
-  bool has_member(const chat_client& client) const noexcept;
   void add_member(chat_client& client);
   // Returns true if the room is now empty.
   bool remove_member(chat_client& client);

@@ -2,7 +2,6 @@
 // phased shutdown, all on one io_context run by one thread.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -10,8 +9,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -20,15 +17,15 @@
 #include <asio/steady_timer.hpp>
 
 #include "config/config.hpp"
-#include "protocol/events.hpp"
 #include "metrics/registry.hpp"
+#include "protocol/events.hpp"
 #include "server/chat/directory.hpp"
 #include "server/chat/server_metrics.hpp"
 #include "server/http/http_endpoint.hpp"
-#include "server/service/listen_fds.hpp"
 #include "server/logging/log_throttle.hpp"
-#include "server/transport/transport_context.hpp"
+#include "server/service/listen_fds.hpp"
 #include "server/service/service_notifier.hpp"
+#include "server/transport/transport_context.hpp"
 
 namespace chatd {
 

@@ -23,7 +23,6 @@ class slow_loop_watch {
       : tasks_(slow_tasks), lags_(slow_lags), threshold_(threshold) {}
 
   void set_threshold(std::chrono::milliseconds threshold) noexcept { threshold_ = threshold; }
-  std::chrono::milliseconds threshold() const noexcept { return threshold_; }
   bool is_slow(clock::duration took) const noexcept {
     return threshold_.count() > 0 && took >= threshold_;
   }

@@ -65,7 +65,6 @@ class connection {
   virtual void on_tick(steady_time now) = 0;
 
   virtual std::size_t queued_bytes() const noexcept = 0;
-  virtual bool stopping() const noexcept = 0;
   // "address:port" of the peer, for logs; the address alone, for per-address limits.
   virtual const std::string& peer() const noexcept = 0;
   virtual const std::string& address() const noexcept = 0;

@@ -66,12 +66,12 @@ detached_coroutine tcp_connection::read_loop([[maybe_unused]] std::shared_ptr<tc
       if (stopping_ || handler_ == nullptr) continue;  // draining until the peer closes
 
       std::string_view input(ctx_.read_buffer.data(), n);
-      for (;;) {
+      for (bool in_inbox = false;; in_inbox = true) {
         const steady_time resume = handler_->on_input(input);
         if (resume == steady_time::min() || stopping_) break;
         // Keep what is left: other connections reuse the read buffer meanwhile.
-        if (input.data() >= inbox_.data() && input.data() <= inbox_.data() + inbox_.size()) {
-          inbox_.erase(0, static_cast<std::size_t>(input.data() - inbox_.data()));
+        if (in_inbox) {
+          inbox_.erase(0, inbox_.size() - input.size());
         } else {
           inbox_.assign(input);
         }
@@ -80,7 +80,8 @@ detached_coroutine tcp_connection::read_loop([[maybe_unused]] std::shared_ptr<tc
         }
         reader_wake_->expires_at(resume);
         reader_paused_ = true;
-        co_await completion([this](resume_handler done) { reader_wake_->async_wait(std::move(done)); });
+        co_await completion(
+            [this](resume_handler done) { reader_wake_->async_wait(std::move(done)); });
         reader_paused_ = false;
         if (stopping_ || handler_ == nullptr) break;
         input = inbox_;

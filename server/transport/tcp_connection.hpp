@@ -37,7 +37,6 @@ class tcp_connection final : public connection,
   void write_due() noexcept;
 
   std::size_t queued_bytes() const noexcept override { return queue_.bytes() + writer_.in_flight(); }
-  bool stopping() const noexcept override { return stopping_; }
   const std::string& peer() const noexcept override { return peer_; }
   const std::string& address() const noexcept override { return address_; }
 

@@ -57,6 +57,14 @@ class ChatClient : public ::testing::Test {
     return fds[1];
   }
 
+  // A client that picked `nick` and is in the lobby; returns the test's end.
+  int registered(std::uint64_t id, const std::string& nick) {
+    const int fd = connect(id);
+    send(fd, nick + "\r\n");
+    read_until(fd, "* " + nick + " joined [lobby]\r\n");
+    return fd;
+  }
+
   ~ChatClient() override {
     for (int fd : peers_) ::close(fd);
   }
@@ -132,12 +140,8 @@ TEST_F(ChatClient, RegistersJoinsTheDefaultRoomAndChatsWithAnother) {
 }
 
 TEST_F(ChatClient, QuitLeavesEveryRegistryAndTheOthersHearIt) {
-  const int ann = connect(1);
-  send(ann, "ann\r\n");
-  read_until(ann, "joined [lobby]");
-  const int bob = connect(2);
-  send(bob, "bob\r\n");
-  read_until(bob, "joined [lobby]");
+  const int ann = registered(1, "ann");
+  const int bob = registered(2, "bob");
 
   send(bob, "/quit gone fishing\r\n");
   EXPECT_NE(read_until(bob, "* Bye (gone fishing).\r\n").find("Bye"), std::string::npos);
@@ -166,9 +170,7 @@ TEST_F(ChatClient, APeerThatGoesAwayIsFinishedAndItsRoomRemoved) {
 }
 
 TEST_F(ChatClient, StopWithCutEndsAtOnceAndIsIdempotent) {
-  const int ann = connect(1);
-  send(ann, "ann\r\n");
-  read_until(ann, "joined [lobby]");
+  const int ann = registered(1, "ann");
   auto clients = dir_->all_clients();
   ASSERT_EQ(clients.size(), 1u);
   clients[0]->stop(disconnect_reason::error, stop_mode::cut);
@@ -206,9 +208,7 @@ TEST_F(ChatClient, ASlowConsumerIsDroppedWithABye) {
   const int ann = connect(1, 4096);
   send(ann, "ann\r\n");
   read_until(ann, "joined [lobby]");
-  const int bob = connect(2);
-  send(bob, "bob\r\n");
-  read_until(bob, "joined [lobby]");
+  const int bob = registered(2, "bob");
   // ann stops reading; bob talks until ann's queue passes the bound.
   std::string lines;
   for (int i = 0; i < 400; ++i) lines += std::string(100, 'x') + "\r\n";
@@ -222,21 +222,11 @@ TEST_F(ChatClient, ASlowConsumerIsDroppedWithABye) {
   EXPECT_EQ(dir_->client_count(), 1u);
 }
 
-}  // namespace
-}  // namespace chatd
-
-namespace chatd {
-namespace {
-
 // The quit waits for the message before it (replies keep the order of the commands); its
 // reason must survive the wait (under ASan this failed as a use after free).
 TEST_F(ChatClient, AQuitThatWaitedForAnEarlierMessageKeepsItsReason) {
-  const int ann = connect(1);
-  send(ann, "ann\r\n");
-  read_until(ann, "joined [lobby]");
-  const int bob = connect(2);
-  send(bob, "bob\r\n");
-  read_until(bob, "joined [lobby]");
+  const int ann = registered(1, "ann");
+  const int bob = registered(2, "bob");
   send(ann, "hi all\r\n/quit back after lunch\r\n");
   const std::string got = read_until(bob, "* ann quit (back after lunch)\r\n");
   EXPECT_NE(got.find("[lobby] ann: hi all\r\n"), std::string::npos) << got;

@@ -196,12 +196,6 @@ TEST_F(TcpConnection, ACutAfterTheLoopIsGoneFreesEverything) {
   EXPECT_EQ(handler_.finished, 0);
 }
 
-}  // namespace
-}  // namespace chatd
-
-namespace chatd {
-namespace {
-
 // Output queued in one turn for many connections is written by one pass, not one handler
 // each: a single loop step delivers to all of them.
 TEST(WritePass, OneLoopStepWritesEveryConnectionWithOutputDue) {
