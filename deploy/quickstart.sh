@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # What building needs, and what the tests drive chatd with (real nc, telnet, promtool,
 # systemd-analyze...).
 build_pkgs="g++ cmake make libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
-  nlohmann-json3-dev libsystemd-dev"
+  nlohmann-json3-dev libsystemd-dev libjemalloc-dev"
 test_pkgs="libgtest-dev netcat-openbsd telnet prometheus systemd"
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
