@@ -13,6 +13,7 @@ void line_ptr::destroy(node* n) noexcept { delete n; }
 
 void outbound_queue::push(line_ptr line) {
   if (count_ == ring_.size()) grow();
+  pushed_since_trim_ = true;
   bytes_ += line->size();
   ring_[(head_ + count_) & (ring_.size() - 1)] = std::move(line);
   ++count_;
@@ -39,7 +40,7 @@ std::size_t outbound_queue::clear() noexcept {
   const std::size_t dropped = bytes_;
   for (std::size_t i = 0; i < count_; ++i) ring_[(head_ + i) & (ring_.size() - 1)].reset();
   head_ = count_ = bytes_ = 0;
-  trim();
+  if (ring_.size() > keep_capacity) std::vector<line_ptr>().swap(ring_);
   return dropped;
 }
 
@@ -53,10 +54,11 @@ void outbound_queue::grow() {
 }
 
 void outbound_queue::trim() noexcept {
-  if (count_ == 0) {
+  if (count_ == 0 && !pushed_since_trim_ && ring_.size() > keep_capacity) {
     head_ = 0;
-    if (ring_.size() > keep_capacity) std::vector<line_ptr>().swap(ring_);
+    std::vector<line_ptr>().swap(ring_);
   }
+  pushed_since_trim_ = false;
 }
 
 }  // namespace chatd

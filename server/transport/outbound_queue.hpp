@@ -73,9 +73,11 @@ class outbound_queue {
   // Drops everything queued and frees an oversized ring; returns the bytes dropped.
   std::size_t clear() noexcept;
 
-  // Frees an oversized ring if the queue is empty. Called periodically rather than whenever the
-  // queue drains: a busy connection drains after every write and would otherwise give its ring
-  // back and grow it again, one allocation per doubling, for each burst.
+  // Frees an oversized ring if the queue is empty and nothing was pushed since the last call.
+  // Called periodically rather than whenever the queue drains: a busy connection drains after
+  // every write and would otherwise give its ring back and grow it again, one allocation per
+  // doubling, for each burst; so would one that is merely between bursts at the moment of a
+  // call. An idle connection gives its burst's memory back by the second call.
   void trim() noexcept;
 
   // Lines the ring can hold before it grows (for tests).
@@ -88,6 +90,7 @@ class outbound_queue {
   std::size_t head_ = 0;
   std::size_t count_ = 0;
   std::size_t bytes_ = 0;
+  bool pushed_since_trim_ = false;
 };
 
 }  // namespace chatd

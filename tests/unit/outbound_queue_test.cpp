@@ -88,13 +88,29 @@ TEST(OutboundQueue, KeepsItsRingWhenDrainedUntilTrimmed) {
   q.take(batch, 2000, 1 << 20);
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(q.capacity(), grown);  // a busy connection does not grow it again for each burst
+  q.trim();
+  EXPECT_EQ(q.capacity(), grown);  // drained, but it was used since the last trim
   q.push(line("y"));
   q.trim();
   EXPECT_EQ(q.capacity(), grown);  // not while anything is queued
   batch.clear();
   q.take(batch, 2000, 1 << 20);
   q.trim();
-  EXPECT_EQ(q.capacity(), 0u);  // an idle connection costs nothing
+  EXPECT_EQ(q.capacity(), 0u);  // nothing pushed for a whole period: an idle connection costs nothing
+}
+
+TEST(OutboundQueue, ABusyConnectionKeepsItsRingAcrossTrims) {
+  outbound_queue q;
+  std::vector<line_ptr> batch;
+  for (int i = 0; i < 1000; ++i) q.push(line("x"));
+  const std::size_t grown = q.capacity();
+  for (int period = 0; period < 5; ++period) {
+    q.take(batch, 2000, 1 << 20);  // drained at the moment of each trim...
+    q.trim();
+    EXPECT_EQ(q.capacity(), grown);
+    for (int i = 0; i < 1000; ++i) q.push(line("x"));  // ...but a burst came in between
+    batch.clear();
+  }
 }
 
 TEST(OutboundQueue, KeepsASmallRingWhenTrimmed) {
