@@ -5,30 +5,42 @@
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 namespace chatd {
 
 namespace {
 
 // Sends what the socket takes now of lines[first..], starting `offset` bytes into the first,
-// in one sendmsg. Returns the bytes sent, 0 if the socket buffer is full (EAGAIN), or -1 with
+// in one call. Returns the bytes sent, 0 if the socket buffer is full (EAGAIN), or -1 with
 // errno set. Asio's async_write would split the gather at 64 buffers and go through the loop
 // once per call; this writes straight away and waits only when the peer is slow.
+//
+// The lines are copied into one flat buffer first rather than handed over as an iovec each:
+// the kernel's copy from user memory costs about as much per segment as for a few hundred
+// bytes, and chat lines are a few hundred bytes (docs/benchmarks.md). A line too long for the
+// buffer goes alone, uncopied.
 ssize_t send_gathered(int fd, const std::vector<line_ptr>& lines, std::size_t first,
                       std::size_t offset) {
-  std::array<iovec, gathered_writer::max_lines_per_write> iov;
-  std::size_t count = 0;
-  for (std::size_t i = first; i < lines.size() && count < iov.size(); ++i, ++count) {
-    const std::string& line = *lines[i];
-    const std::size_t skip = i == first ? offset : 0;
-    iov[count].iov_base = const_cast<char*>(line.data() + skip);
-    iov[count].iov_len = line.size() - skip;
+  static thread_local std::array<char, gathered_writer::max_bytes_per_write> flat;
+  const char* data = flat.data();
+  std::size_t size = 0;
+  const std::string& head = *lines[first];
+  if (head.size() - offset > flat.size()) {
+    data = head.data() + offset;
+    size = head.size() - offset;
+  } else {
+    for (std::size_t i = first; i < lines.size(); ++i) {
+      const std::string& line = *lines[i];
+      const std::size_t skip = i == first ? offset : 0;
+      const std::size_t n = line.size() - skip;
+      if (size + n > flat.size()) break;
+      std::memcpy(flat.data() + size, line.data() + skip, n);
+      size += n;
+    }
   }
-  msghdr message{};
-  message.msg_iov = iov.data();
-  message.msg_iovlen = count;
   for (;;) {
-    const ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL);  // no SIGPIPE on a gone peer
+    const ssize_t sent = ::send(fd, data, size, MSG_NOSIGNAL);  // no SIGPIPE on a gone peer
     if (sent >= 0) return sent;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
