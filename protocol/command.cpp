@@ -97,6 +97,11 @@ static_assert(usages_match(), "help_entries and commands must list the commands 
 
 }  // namespace
 
+parse_result parse_command(std::string&& line) {
+  if (line.empty() || line.front() != '/') return command{command_kind::text, {}, std::move(line)};
+  return parse_command(std::string_view(line));
+}
+
 parse_result parse_command(std::string_view line) {
   if (line.empty() || line.front() != '/') return command{command_kind::text, {}, std::string(line)};
   if (line.size() > 1 && line[1] == '/') {

@@ -47,6 +47,8 @@ using parse_result = std::variant<command, parse_error>;
 // part of its free text (or, for one-word commands, make the argument invalid: "/join a b" keeps
 // arg "a b" so the caller reports room-invalid).
 parse_result parse_command(std::string_view line);
+// The same; a plain chat line (the common case) moves into the command's text uncopied.
+parse_result parse_command(std::string&& line);
 
 // What a client may do before it has a nickname: pick one, set the format, ask for help,
 // ping and quit (any other line is taken as the nickname).

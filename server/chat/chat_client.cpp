@@ -75,6 +75,9 @@ steady_time chat_client::on_input(std::string_view& input) {
     return read_on;
   }
   last_input_ = clock::now();
+  last_input_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   if (held_) {
     if (const auto wait = try_handle(*held_)) return *wait;
     held_.reset();
@@ -107,7 +110,7 @@ bool chat_client::next_line(std::string_view& input, pending_line& line) {
 // the line not parsed twice.
 std::optional<steady_time> chat_client::try_handle(pending_line& line) {
   if (!line.have_token) {
-    const auto now = clock::now();
+    const auto now = last_input_;
     if (!bucket_.try_take(now)) {
       if (!line.delayed) {
         line.delayed = true;
@@ -124,9 +127,9 @@ std::optional<steady_time> chat_client::try_handle(pending_line& line) {
                                       "line longer than " +
                                           std::to_string(splitter_.max_line_bytes()) +
                                           " bytes; discarded"}}
-                                : protocol::parse_command(line.text);
+                                : protocol::parse_command(std::move(line.text));
   }
-  const auto* cmd = std::get_if<protocol::command>(&*line.parsed);
+  auto* cmd = std::get_if<protocol::command>(&*line.parsed);
   // Replies, errors included, keep the order of the lines that caused them.
   if (cmd == nullptr ? pending_publishes_ > 0 : needs_to_wait_before(*cmd)) return until_woken;
   if (cmd == nullptr) {

@@ -101,12 +101,12 @@ class chat_client final : public connection_handler,
   bool needs_to_wait_before(const protocol::command& cmd) const;
 
   // Command handling (chat_commands.cpp); each runs without waiting.
-  void handle_command(const protocol::command& cmd);
+  void handle_command(protocol::command& cmd);  // may move its text away
   void handle_parse_error(const protocol::parse_error& error);
   void handle_nick(const std::string& name);
   void handle_join(const std::string& name, bool automatic);
   void handle_part(const std::string& name);
-  void handle_publish(room* target, const std::string& text, bool action);
+  void handle_publish(room* target, std::string&& text, bool action);
   void handle_msg(const std::string& to, const std::string& text);
   void handle_topic(const std::string& text);
   void handle_rooms();
@@ -126,7 +126,10 @@ class chat_client final : public connection_handler,
   room* current_ = nullptr;
 
   const clock::time_point opened_;
+  // When the input being handled arrived, read once per chunk of input rather than per line:
+  // a read of 100 lines would otherwise read both clocks 100 times.
   clock::time_point last_input_;
+  protocol::timestamp_ms last_input_ms_ = 0;  // the same instant on the wall clock
   token_bucket bucket_;  // flood control: over the rate, lines are read later, never dropped
   protocol::line_splitter splitter_;
   // The line that waits while input is paused; on the heap, as most clients never wait.

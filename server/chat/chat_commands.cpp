@@ -50,7 +50,7 @@ void chat_client::handle_parse_error(const protocol::parse_error& error) {
   send_error(error.code, error.message);
 }
 
-void chat_client::handle_command(const protocol::command& cmd) {
+void chat_client::handle_command(protocol::command& cmd) {
   const bool nick_line = !registered() && cmd.kind == command_kind::text;
   dir_.metrics().commands(nick_line ? command_kind::nick : cmd.kind).inc();
   if (!registered()) {
@@ -61,17 +61,17 @@ void chat_client::handle_command(const protocol::command& cmd) {
   switch (cmd.kind) {
     case command_kind::text:
       if (current_ == nullptr) return send_error(error_code::no_room, "join a room first: /join ROOM");
-      return handle_publish(current_, cmd.text, false);
+      return handle_publish(current_, std::move(cmd.text), false);
     case command_kind::me:
       if (current_ == nullptr) return send_error(error_code::no_room, "join a room first: /join ROOM");
-      return handle_publish(current_, cmd.text, true);
+      return handle_publish(current_, std::move(cmd.text), true);
     case command_kind::say: {
       const auto canonical = protocol::normalize_room(cmd.arg);
       if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + cmd.arg);
       room* target = joined_room(*canonical);
       if (target == nullptr)
         return send_error(error_code::not_in_room, "you are not in " + *canonical);
-      return handle_publish(target, cmd.text, false);
+      return handle_publish(target, std::move(cmd.text), false);
     }
     case command_kind::nick: return handle_nick(cmd.arg);
     case command_kind::join: return handle_join(cmd.arg, false);
@@ -177,11 +177,12 @@ void chat_client::handle_part(const std::string& name) {
   send(protocol::ok_part_event{room_name});
 }
 
-void chat_client::handle_publish(room* target, const std::string& text, bool action) {
+void chat_client::handle_publish(room* target, std::string&& text, bool action) {
   dir_.metrics().messages_received.inc();
   ++pending_publishes_;
   pending_room_ = target;
-  target->publish(publish_request{this, id_, nick_, text, action, now_ms(), clock::now()});
+  target->publish(
+      publish_request{this, id_, nick_, std::move(text), action, last_input_ms_, last_input_});
 }
 
 void chat_client::handle_msg(const std::string& to, const std::string& text) {

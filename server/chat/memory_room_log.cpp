@@ -5,16 +5,20 @@
 
 namespace chatd {
 
-std::uint64_t memory_room_log::append(stored_message message) {
+const stored_message& memory_room_log::append(stored_message message) {
   message.seq = ++last_seq_;
-  if (capacity_ == 0) return last_seq_;
+  if (capacity_ == 0) {
+    unkept_ = std::move(message);
+    return unkept_;
+  }
   if (ring_.size() < capacity_) {
     ring_.push_back(std::move(message));
-  } else {
-    ring_[next_] = std::move(message);
-    next_ = (next_ + 1) % capacity_;
+    return ring_.back();
   }
-  return last_seq_;
+  stored_message& slot = ring_[next_];
+  slot = std::move(message);
+  next_ = (next_ + 1) % capacity_;
+  return slot;
 }
 
 const stored_message& memory_room_log::at(std::size_t i) const noexcept {

@@ -9,7 +9,7 @@ class memory_room_log final : public room_log {
  public:
   explicit memory_room_log(std::size_t capacity) : capacity_(capacity) {}
 
-  std::uint64_t append(stored_message message) override;
+  const stored_message& append(stored_message message) override;
   std::uint64_t last_seq() const noexcept override { return last_seq_; }
   std::vector<const stored_message*> since(std::uint64_t seq, std::size_t max) const override;
   std::vector<const stored_message*> recent(std::size_t max) const override;
@@ -25,6 +25,7 @@ class memory_room_log final : public room_log {
   std::vector<stored_message> ring_;
   std::size_t capacity_;
   std::size_t next_ = 0;  // where the next message goes once the ring is full (the oldest)
+  stored_message unkept_;  // the latest message while the capacity is 0
 };
 
 }  // namespace chatd

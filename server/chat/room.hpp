@@ -72,7 +72,7 @@ class room : public std::enable_shared_from_this<room> {
  private:
   void spawn_broadcaster(const asio::any_io_executor& executor);
   asio::awaitable<void> broadcast(std::shared_ptr<room> self);  // self: keeps the room alive
-  void fan_out(publish_request& request);
+  void fan_out(publish_request& request, std::chrono::steady_clock::time_point batch_start);
 
   std::string name_;
   std::unique_ptr<room_log> log_;

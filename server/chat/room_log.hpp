@@ -17,17 +17,19 @@ namespace chatd {
 struct stored_message {
   std::string from;
   std::string text;
-  std::uint64_t seq;
-  protocol::timestamp_ms ts;
-  bool action;
+  std::uint64_t seq = 0;
+  protocol::timestamp_ms ts = 0;
+  bool action = false;
 };
 
 class room_log {
  public:
   virtual ~room_log() = default;
 
-  // Stores `message` (its seq is ignored) under the next seq and returns that seq.
-  virtual std::uint64_t append(stored_message message) = 0;
+  // Stores `message` (its seq is ignored) under the next seq and returns it as stored, valid
+  // until the next append. The strings move through: the broadcaster encodes from the log's
+  // copy, so a message is never copied on its way in, kept or not.
+  virtual const stored_message& append(stored_message message) = 0;
   // The seq of the latest message appended (0 before the first).
   virtual std::uint64_t last_seq() const noexcept = 0;
   // Kept messages with seq > `seq`, oldest first, at most `max` of the oldest such.

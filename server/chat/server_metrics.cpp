@@ -65,8 +65,9 @@ server_metrics::server_metrics(metrics::registry& reg)
                                        "event loop's responsiveness.")
                          .add({}, lag_buckets)),
       fanout_seconds(reg.add_histogram("chatd_fanout_seconds",
-                                       "Time from a message's arrival to its hand-off to every "
-                                       "member's outbound queue.")
+                                       "Time from a message's arrival to the start of the "
+                                       "fan-out batch that hands it to every member's "
+                                       "outbound queue.")
                          .add({}, fanout_buckets)) {
   auto& rejected = reg.add_counter("chatd_connections_rejected_total",
                                    "Connections turned away at accept, by reason.", {"reason"});

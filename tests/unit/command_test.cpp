@@ -168,5 +168,24 @@ TEST(CommandName, MatchesTheNameEveryCommandIsTypedWith) {
   }
 }
 
+TEST(ParseCommand, AnOwnedLineParsesAsItsViewDoes) {
+  const char* lines[] = {"hello there", "//not a command", "/me waves", "/say dev hi",
+                         "/join", "/nick  bob ", "/frobnicate", "/msg bob hi", "/"};
+  for (const char* line : lines) {
+    const parse_result from_view = parse_command(std::string_view(line));
+    const parse_result from_owned = parse_command(std::string(line));
+    ASSERT_EQ(from_view.index(), from_owned.index()) << line;
+    if (const auto* a = std::get_if<command>(&from_view)) {
+      const auto& b = std::get<command>(from_owned);
+      EXPECT_EQ(a->kind, b.kind) << line;
+      EXPECT_EQ(a->arg, b.arg) << line;
+      EXPECT_EQ(a->text, b.text) << line;
+    } else {
+      EXPECT_EQ(std::get<parse_error>(from_view).code, std::get<parse_error>(from_owned).code) << line;
+      EXPECT_EQ(std::get<parse_error>(from_view).message, std::get<parse_error>(from_owned).message);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace chatd::protocol

@@ -25,8 +25,8 @@ std::vector<std::uint64_t> seqs(const std::vector<const stored_message*>& messag
 TEST(MemoryRoomLog, NumbersMessagesFromOneInAppendOrder) {
   memory_room_log log(10);
   EXPECT_EQ(log.last_seq(), 0u);
-  EXPECT_EQ(log.append(said("a")), 1u);
-  EXPECT_EQ(log.append(said("b")), 2u);
+  EXPECT_EQ(log.append(said("a")).seq, 1u);
+  EXPECT_EQ(log.append(said("b")).seq, 2u);
   EXPECT_EQ(log.last_seq(), 2u);
   EXPECT_EQ(texts(log.recent(10)), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(seqs(log.recent(10)), (std::vector<std::uint64_t>{1, 2}));
@@ -55,10 +55,22 @@ TEST(MemoryRoomLog, SinceGivesWhatFollowsASeqThatIsStillKept) {
 
 TEST(MemoryRoomLog, WithNoCapacityItStillNumbersButKeepsNothing) {
   memory_room_log log(0);
-  EXPECT_EQ(log.append(said("a")), 1u);
-  EXPECT_EQ(log.append(said("b")), 2u);
+  EXPECT_EQ(log.append(said("a")).seq, 1u);
+  EXPECT_EQ(log.append(said("b")).seq, 2u);
   EXPECT_TRUE(log.recent(5).empty());
   EXPECT_TRUE(log.since(0, 5).empty());
+}
+
+TEST(MemoryRoomLog, AppendGivesTheMessageAsStoredKeptOrNot) {
+  for (const std::size_t capacity : {0u, 2u}) {
+    memory_room_log log(capacity);
+    for (const char* t : {"a", "b", "c"}) {
+      const stored_message& stored = log.append(said(t));
+      EXPECT_EQ(stored.text, t) << "capacity " << capacity;
+      EXPECT_EQ(stored.from, "ann");
+      EXPECT_EQ(stored.seq, log.last_seq());
+    }
+  }
 }
 
 TEST(MemoryRoomLog, ShrinkingKeepsTheLatestAndGrowingKeepsAll) {
