@@ -48,6 +48,8 @@ struct rooms_config {
   std::string default_room = "lobby";  // canonical room name; empty = no automatic join
   std::size_t history = 50;            // messages kept per room
   std::size_t history_replay = 20;     // messages replayed on join (<= history)
+  // How long a member's join/part/quit notices may wait to go out with the next ones.
+  std::chrono::milliseconds presence_delay{100};
 };
 
 struct config {

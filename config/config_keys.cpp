@@ -39,6 +39,7 @@
 // | rooms.default                 | lobby          | room name, or "" = no automatic join      |
 // | rooms.history                 | 50             | 0 .. 100000 (memory: rooms x history)     |
 // | rooms.history_replay          | 20             | 0 .. history                              |
+// | rooms.presence_delay          | 100ms          | 0 (at once) .. 10s                        |
 //
 // listen.metrics must also not take listen.chat's port on the same or a wildcard host.
 // Sizes: bare bytes or B; kB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024; "KB" is
@@ -254,6 +255,7 @@ std::vector<config_key> make_keys() {
       default_room_key(),
       count_key("rooms.history", field{&config::rooms, &R::history}, 0, 100'000),
       count_key("rooms.history_replay", field{&config::rooms, &R::history_replay}, 0, 100'000),
+      duration_key<R>("rooms.presence_delay", {&config::rooms, &R::presence_delay}, 0ms, 10s),
   };
 }
 

@@ -56,7 +56,9 @@ class chat_client final : public connection_handler,
 
   // --- called by rooms and other clients; none of these waits ---
   // Queues bytes already encoded in this client's format.
-  void deliver(const line_ptr& line) { conn_->send(line); }
+  void deliver(const line_ptr& line, send_urgency urgency = send_urgency::now) {
+    conn_->send(line, urgency);
+  }
   // Encodes `ev` in this client's format and queues it.
   void send(const protocol::event& ev);
   // The broadcaster fanned out one of this client's messages: queue its ok.

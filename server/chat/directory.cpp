@@ -128,11 +128,12 @@ void directory::notify_peers(chat_client& subject, const protocol::event& ev) {
   const std::uint64_t epoch = ++mark_epoch_;
   subject.mark = epoch;
   encoded_event lines(ev);
+  const send_urgency urgency = lines.urgency();
   for (room* r : subject.rooms()) {
     for (chat_client* member : r->members()) {
       if (member->mark == epoch) continue;
       member->mark = epoch;
-      member->deliver(lines.get(member->format()));
+      member->deliver(lines.get(member->format()), urgency);
     }
   }
 }

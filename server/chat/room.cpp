@@ -80,8 +80,9 @@ void room::publish(publish_request request) {
 
 void room::notify(const protocol::event& ev, const chat_client* except) {
   encoded_event lines(ev);
+  const send_urgency urgency = lines.urgency();
   for (chat_client* member : members_)
-    if (member != except) member->deliver(lines.get(member->format()));
+    if (member != except) member->deliver(lines.get(member->format()), urgency);
 }
 
 asio::awaitable<void> room::broadcast([[maybe_unused]] std::shared_ptr<room> self) {

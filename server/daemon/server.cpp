@@ -50,7 +50,7 @@ server::server(asio::io_context& io, config cfg)
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       directory_(std::make_unique<directory>(io.get_executor(), cfg_, metrics_)),
       transport_(metrics_.bytes_received, metrics_.bytes_sent, metrics_.session_failures,
-                 cfg_.limits.max_outbound_bytes) {
+                 cfg_.limits.max_outbound_bytes, cfg_.rooms.presence_delay) {
   directory_->set_on_empty([this] {
     if (shutting_down_) stop_when_idle();
   });
@@ -327,6 +327,7 @@ void server::apply_config(config next) {
   cfg_ = std::move(next);
   directory_->apply_config(cfg_);
   transport_.max_outbound_bytes = cfg_.limits.max_outbound_bytes;
+  transport_.coalesced.set_delay(cfg_.rooms.presence_delay);
   // Said under whichever of the old and new levels shows info lines, so that quieting the
   // log and making it louder are both recorded.
   const auto say_what_changed = [&] {

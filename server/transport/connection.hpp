@@ -22,6 +22,11 @@ using steady_time = std::chrono::steady_clock::time_point;
 // its side), or at once.
 enum class stop_mode : unsigned char { flush, cut };
 
+// How soon a queued line must be written: at the end of this turn of the loop, or within a
+// short delay together with whatever else comes for the connection meanwhile (presence
+// notices; coalesced_writes.hpp says why).
+enum class send_urgency : unsigned char { now, coalesced };
+
 class connection_handler {
  public:
   // Input arrived. The handler consumes lines from the front of `input`. To pause (flood
@@ -53,7 +58,8 @@ class connection {
   // Queues `line`. Past the byte bound the connection drops its queue and reports
   // slow_consumer to the handler from a later turn (callers may be iterating a member list).
   // Returns false if the line was not queued.
-  virtual bool send(const line_ptr& line) = 0;
+  virtual bool send(const line_ptr& line, send_urgency urgency) = 0;
+  bool send(const line_ptr& line) { return send(line, send_urgency::now); }
   // Queues `line` even past the bound: the last words (a bye) of a stopping connection.
   virtual void send_last(line_ptr line) = 0;
   // Wakes a reader paused until woken (or cuts a timed pause short).

@@ -104,7 +104,7 @@ void tcp_connection::wake_reader() {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-bool tcp_connection::send(const line_ptr& line) {
+bool tcp_connection::send(const line_ptr& line, send_urgency urgency) {
   if (stopping_ || overflowed_ || line->empty()) return false;
   if (queued_bytes() + line->size() > ctx_.max_outbound_bytes) {
     // A slow consumer: what it has not read is dropped now, so its memory is bounded.
@@ -117,7 +117,11 @@ bool tcp_connection::send(const line_ptr& line) {
     return false;
   }
   queue_.push(line);
-  schedule_writer();
+  if (urgency == send_urgency::coalesced) {
+    schedule_coalesced();
+  } else {
+    schedule_writer();
+  }
   return true;
 }
 
@@ -128,11 +132,22 @@ void tcp_connection::send_last(line_ptr line) {
 }
 
 void tcp_connection::schedule_writer() {
-  if (writer_state_ != writer_state::idle) return;
+  if (writer_state_ != writer_state::idle && writer_state_ != writer_state::coalescing) return;
   writer_state_ = writer_state::scheduled;
   // A later run, never a nested one: callers may be iterating a member list, and one run
   // writes everything a turn of the loop queued in one call.
   ctx_.writers.add(shared_from_this(), socket_.get_executor());
+}
+
+void tcp_connection::schedule_coalesced() {
+  if (writer_state_ != writer_state::idle) return;  // a write is coming anyway
+  if (ctx_.coalesced.delay().count() == 0) return schedule_writer();
+  writer_state_ = writer_state::coalescing;
+  ctx_.coalesced.add(shared_from_this(), socket_.get_executor());
+}
+
+void tcp_connection::flush_coalesced() {
+  if (writer_state_ == writer_state::coalescing) schedule_writer();
 }
 
 void tcp_connection::write_due() noexcept {
@@ -226,8 +241,9 @@ void tcp_connection::stop(stop_mode mode, steady_time flush_deadline) {
     writer_.drop();
     asio::error_code ignored;
     socket_.close(ignored);  // ends the reader's and the writer's waits
-    if (writer_state_ == writer_state::idle) writer_state_ = writer_state::done;
-  } else if (writer_state_ == writer_state::idle) {
+    if (writer_state_ == writer_state::idle || writer_state_ == writer_state::coalescing)
+      writer_state_ = writer_state::done;
+  } else if (writer_state_ == writer_state::idle || writer_state_ == writer_state::coalescing) {
     schedule_writer();  // flushes, then shuts our side down
   }
   wake_reader();

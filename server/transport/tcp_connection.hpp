@@ -27,7 +27,8 @@ class tcp_connection final : public connection,
 
   void start(connection_handler& handler) override;
   void detach() noexcept override { handler_ = nullptr; }
-  bool send(const line_ptr& line) override;
+  using connection::send;
+  bool send(const line_ptr& line, send_urgency urgency) override;
   void send_last(line_ptr line) override;
   void wake_reader() override;
   void stop(stop_mode mode, steady_time flush_deadline) override;
@@ -35,18 +36,22 @@ class tcp_connection final : public connection,
 
   // The write pass's turn: writes what is queued (write_pass.hpp).
   void write_due() noexcept;
+  // The coalescing delay is over (coalesced_writes.hpp): write unless that happened already.
+  void flush_coalesced();
 
   std::size_t queued_bytes() const noexcept override { return queue_.bytes() + writer_.in_flight(); }
   const std::string& peer() const noexcept override { return peer_; }
   const std::string& address() const noexcept override { return address_; }
 
  private:
-  enum class writer_state : unsigned char { idle, scheduled, blocked, done };
+  // coalescing: lines are queued, and the writer waits in coalesced_writes for company.
+  enum class writer_state : unsigned char { idle, coalescing, scheduled, blocked, done };
 
   detached_coroutine read_loop(std::shared_ptr<tcp_connection> self);
   detached_coroutine drain(std::shared_ptr<tcp_connection> self);
   void read_input(std::size_t n);
   void schedule_writer();
+  void schedule_coalesced();
   void write_now();
   void writer_finished(bool failed);
   // The transport ends by itself: tell the handler (which stops us) and stop anyway.

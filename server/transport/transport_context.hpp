@@ -3,10 +3,12 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <vector>
 
 #include "metrics/counter.hpp"
+#include "server/transport/coalesced_writes.hpp"
 #include "server/transport/outbound_queue.hpp"
 #include "server/transport/write_pass.hpp"
 
@@ -14,8 +16,9 @@ namespace chatd {
 
 struct transport_context {
   transport_context(metrics::counter& received, metrics::counter& sent,
-                    metrics::counter& failed, std::size_t max_outbound)
-      : bytes_received(received), bytes_sent(sent), failures(failed),
+                    metrics::counter& failed, std::size_t max_outbound,
+                    std::chrono::milliseconds coalesce_delay = std::chrono::milliseconds(0))
+      : coalesced(coalesce_delay), bytes_received(received), bytes_sent(sent), failures(failed),
         max_outbound_bytes(max_outbound) {}
 
   // Readers read into this and hand the bytes on before they wait again.
@@ -24,6 +27,8 @@ struct transport_context {
   std::vector<line_ptr> write_scratch;
   // The writers due this turn.
   write_pass writers;
+  // The writers whose output may wait a moment for more.
+  coalesced_writes coalesced;
 
   metrics::counter& bytes_received;
   metrics::counter& bytes_sent;

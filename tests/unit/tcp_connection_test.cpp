@@ -126,6 +126,41 @@ TEST_F(TcpConnection, APausedReaderKeepsTheRestAndResumesWhenWoken) {
   EXPECT_EQ(handler_.seen, "a\nb\nc\n");
 }
 
+TEST_F(TcpConnection, CoalescedLinesWaitForTheDelayOrGoWithTheNextUrgentOne) {
+  ctx_.coalesced.set_delay(std::chrono::hours(1));  // never, within this test
+  open();
+  conn_->send(make_line("join a\r\n"), send_urgency::coalesced);
+  conn_->send(make_line("join b\r\n"), send_urgency::coalesced);
+  io_.run_for(20ms);
+  EXPECT_EQ(drain_peer(), "") << "coalesced lines should wait for company";
+  conn_->send(make_line("msg\r\n"));  // urgent: takes them along, in order
+  std::string got;
+  run_until([&] { return (got += drain_peer()).size() >= 21; });
+  EXPECT_EQ(got, "join a\r\njoin b\r\nmsg\r\n");
+}
+
+TEST_F(TcpConnection, CoalescedLinesGoOutWhenTheDelayIsOver) {
+  ctx_.coalesced.set_delay(5ms);
+  open();
+  conn_->send(make_line("join a\r\n"), send_urgency::coalesced);
+  std::string got;
+  run_until([&] { return (got += drain_peer()).size() >= 8; });
+  EXPECT_EQ(got, "join a\r\n");
+  conn_->send(make_line("part a\r\n"), send_urgency::coalesced);  // a second round
+  run_until([&] { return (got += drain_peer()).size() >= 16; });
+  EXPECT_EQ(got, "join a\r\npart a\r\n");
+}
+
+TEST_F(TcpConnection, AFlushWritesCoalescedLinesAtOnce) {
+  ctx_.coalesced.set_delay(std::chrono::hours(1));
+  open();
+  conn_->send(make_line("quit x\r\n"), send_urgency::coalesced);
+  conn_->stop(stop_mode::flush, std::chrono::steady_clock::now() + 5s);
+  std::string got;
+  run_until([&] { return (got += drain_peer()).size() >= 8; });
+  EXPECT_EQ(got, "quit x\r\n");
+}
+
 TEST_F(TcpConnection, AnExceptionInTheHandlerCutsOnlyThisConnectionAndFinishesIt) {
   handler_.input = [](std::string_view&) -> steady_time { throw std::runtime_error("bad"); };
   open();
