@@ -2,7 +2,8 @@
 # Runs the chatd benchmarks beside redis-server and nats-server on loopback and writes
 # docs/benchmarks.md (table, machine, exact commands).
 #
-#   bench/run.sh [SCENARIO...]      SCENARIO: fanout latency idle capacity metrics-cost all report
+#   bench/run.sh [SCENARIO...]      SCENARIO: fanout latency rooms idle capacity
+#                                   capacity-one-room metrics-cost all report
 #                                   (default: all; "report" only rewrites docs/benchmarks.md)
 #
 # Each server runs pinned to one core (BENCH_SERVER_CPU, default 0), chatbench to the other
@@ -15,9 +16,12 @@
 #   BENCH_WARMUP    seconds of load before measuring (default 2)
 #   BENCH_REPEAT    load runs per target and scenario, the median is reported (default 1)
 #   BENCH_IDLE      idle connections (default 10000), BENCH_IDLE_ROOMS (100)
-#   BENCH_CAPACITY  connections held in the capacity run (default 19000)
-#   BENCH_TARGETS   servers for fanout, latency and idle (default "chatd redis nats")
-#   BENCH_CAPACITY_TARGETS  servers for the capacity run (default "chatd")
+#   BENCH_CAPACITY  connections held in the capacity runs (default 19000)
+#   BENCH_TARGETS   servers for fanout, latency, rooms and idle (default "chatd redis nats")
+#   BENCH_CAPACITY_TARGETS  servers for the capacity run (default "chatd"; capacity-one-room
+#                   is chatd only)
+#   BENCH_ROOM_SHAPES       rooms sweep points, ROOMS:SUBSCRIBERS:PUBLISHERS per room
+#                   (default "1:2000:2 10:200:2 100:20:1 1000:2:1")
 #   BENCH_METRICS_ROUNDS    metrics-cost: runs with metrics on, and as many off (default 3)
 #   BENCH_BUILD_DIR build directory (default build-bench), BENCH_NO_BUILD=1 to skip building,
 #   BENCH_NO_INSTALL=1 to skip apt-get, BENCH_NO_DOC=1 to leave docs/benchmarks.md as it is
@@ -41,6 +45,7 @@ METRICS_ROUNDS=${BENCH_METRICS_ROUNDS:-3}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 GEN_CPU=${BENCH_GEN_CPU:-1}
 TARGETS=${BENCH_TARGETS:-chatd redis nats}
+ROOM_SHAPES=${BENCH_ROOM_SHAPES:-1:2000:2 10:200:2 100:20:1 1000:2:1}
 
 CHATD="$BUILD/chatd"
 CHATBENCH="$BUILD/bench/chatbench"
@@ -59,7 +64,7 @@ stop_server() {
       kill -0 "$SERVER_PID" 2>/dev/null || break
       sleep 0.1
     done
-    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null || true
+    if kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
   fi
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
@@ -185,13 +190,18 @@ bench() {
   local args=(--target "$target" --port "$SERVER_PORT" --server-pid "$SERVER_PID" "$@")
   printf '%s &\ntaskset -c %s %s %s\n' "$SERVER_CMD" "$GEN_CPU" "${CHATBENCH#"$ROOT"/}" "${args[*]}" \
     >>"$RESULTS/$scenario.commands"
+  local label="" a prev=""
+  for a in "$@"; do
+    [ "$prev" = --label ] && label=$a
+    prev=$a
+  done
   local rc=0
   timeout -k 5 "$limit" setsid taskset -c "$GEN_CPU" "$CHATBENCH" "${args[@]}" >"$WORK/out.json" || rc=$?
   if [ -s "$WORK/out.json" ]; then
     cat "$WORK/out.json" >>"$RESULTS/$scenario.jsonl"
   else
-    jq -cn --arg t "$target" --arg s "$scenario" --argjson rc "$rc" \
-      '{tool:"chatbench",target:$t,ok:false,error:("chatbench exited \($rc) without a result"),scenario:$s}' \
+    jq -cn --arg t "$target" --arg s "$scenario" --arg l "$label" --argjson rc "$rc" \
+      '{tool:"chatbench",target:$t,label:$l,ok:false,error:("chatbench exited \($rc) without a result"),scenario:$s}' \
       >>"$RESULTS/$scenario.jsonl"
   fi
   [ "$rc" -eq 0 ] || echo "   (chatbench exit status $rc)" >&2
@@ -232,6 +242,26 @@ scenario_latency() {
   done
 }
 
+# The rooms sweep: about 2 000 subscribers in total, spread over more and more rooms. The
+# targets of one shape run back to back, so what they are compared with ran close in time.
+scenario_rooms() {
+  fresh rooms
+  local i t shape r subs pubs
+  for i in $(seq 1 "$REPEAT"); do
+    for shape in $ROOM_SHAPES; do
+      IFS=: read -r r subs pubs <<<"$shape"
+      for t in $TARGETS; do
+        log "rooms: $t, $r room(s) x ($subs subscribers + $pubs publisher(s)) (run $i of $REPEAT)"
+        start_server "$t"
+        bench rooms "$t" "$(load_limit)" --rooms "$r" --subscribers "$subs" --publishers "$pubs" \
+          --size 64 --window 128 --warmup "$WARMUP" --duration "$SECS" --timeout 300 \
+          --label "rooms-$r"
+        stop_server
+      done
+    done
+  done
+}
+
 scenario_idle() {
   fresh idle
   local t
@@ -254,6 +284,18 @@ scenario_capacity() {
       --verify-fanout --drain 30 --source-addrs 8 --timeout 600 --label "capacity"
     stop_server
   done
+}
+
+# Every connection in ONE room. chatd announces joins, parts and quits only in rooms of at most
+# rooms.presence_max_members members (default 1000, left at its default here): above that a
+# join costs O(1) instead of one event per member, which is what makes this setup linear.
+scenario_capacity_one_room() {
+  fresh capacity-one-room
+  log "capacity-one-room: chatd, $CAP_N connections in one room, then one message to all"
+  start_server chatd
+  bench capacity-one-room chatd 900 --idle "$CAP_N" --rooms 1 --settle 2 --hold 5 \
+    --verify-fanout --drain 30 --source-addrs 8 --timeout 600 --label "capacity-one-room"
+  stop_server
 }
 
 scenario_metrics_cost() {
@@ -508,7 +550,7 @@ EOF
     echo
     echo '```sh'
     local s
-    for s in fanout latency idle capacity metrics-cost; do
+    for s in fanout latency rooms idle capacity capacity-one-room metrics-cost; do
       [ -s "$RESULTS/$s.commands" ] || continue
       echo "# $s"
       cat "$RESULTS/$s.commands"
@@ -529,8 +571,9 @@ scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(all)
 for s in "${scenarios[@]}"; do
   case "$s" in
-    fanout|latency|idle|capacity|metrics-cost|all|report) ;;
-    *) echo "usage: $0 [fanout|latency|idle|capacity|metrics-cost|all|report]..." >&2; exit 2 ;;
+    fanout|latency|rooms|idle|capacity|capacity-one-room|metrics-cost|all|report) ;;
+    *) echo "usage: $0 [fanout|latency|rooms|idle|capacity|capacity-one-room|metrics-cost|all|report]..." >&2
+       exit 2 ;;
   esac
 done
 
@@ -545,10 +588,14 @@ for s in "${scenarios[@]}"; do
   case "$s" in
     fanout) scenario_fanout ;;
     latency) scenario_latency ;;
+    rooms) scenario_rooms ;;
     idle) scenario_idle ;;
     capacity) scenario_capacity ;;
+    capacity-one-room) scenario_capacity_one_room ;;
     metrics-cost) scenario_metrics_cost ;;
-    all) scenario_fanout; scenario_latency; scenario_idle; scenario_capacity; scenario_metrics_cost ;;
+    all)
+      scenario_fanout; scenario_latency; scenario_rooms; scenario_idle; scenario_capacity
+      scenario_capacity_one_room; scenario_metrics_cost ;;
     report) ;;
   esac
 done
