@@ -253,7 +253,7 @@ scenario_rooms() {
       for t in $TARGETS; do
         log "rooms: $t, $r room(s) x ($subs subscribers + $pubs publisher(s)) (run $i of $REPEAT)"
         start_server "$t"
-        bench rooms "$t" "$(load_limit)" --rooms "$r" --subscribers "$subs" --publishers "$pubs" \
+        bench rooms "$t" $((SECS + WARMUP + 420)) --rooms "$r" --subscribers "$subs" --publishers "$pubs" \
           --size 64 --window 128 --warmup "$WARMUP" --duration "$SECS" --timeout 300 \
           --label "rooms-$r"
         stop_server
