@@ -329,7 +329,8 @@ def ms: if . == null then "—" elif . >= 1000 then "\((. / 10 | round) / 100) m
 def pct: if . == null then "—" else "\((. * 100) | round) %" end;
 def grp: tostring | if length <= 3 then . else (.[0:length - 3] | grp) + " " + .[length - 3:] end;
 def num: if . == null then "—" else round | grp end;
-def usd: if . == null or . == 0 then "—" else "\((1e9 / . | round) / 1000) µs" end;
+def usd: if . == null or . == 0 then "—"
+  else (1e9 / . | round) as $n | "\($n / 1000 | floor).\($n % 1000 + 1000 | tostring | .[1:]) µs" end;
 def waits:
   (.window // "?") as $w |
   [ (.generator.server_cpu_wait_share // 0 | select(. >= 0.05) | "server \(pct)"),
