@@ -62,6 +62,7 @@ void connection::flush() {
   if (write_busy_ || pending_.empty() || closed_) return;
   writing_.swap(pending_);
   write_busy_ = true;
+  ++writes_;
   asio::async_write(socket_, asio::buffer(writing_), [this](const std::error_code& e, std::size_t) {
     write_busy_ = false;
     writing_.clear();
@@ -84,6 +85,7 @@ void connection::on_read(const std::error_code& ec, std::size_t n) {
   }
   fill_ += n;
   ++reads_;
+  bytes_read_ += n;
   now_ns_ = steady_ns();
   const std::size_t used = proto_->parse(buf_.get(), fill_, *this);
   if (closed_) return;

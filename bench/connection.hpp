@@ -49,6 +49,9 @@ class connection final : private protocol_sink {
   void flush();
   std::uint64_t read_time_ns() const { return now_ns_; }
   std::uint64_t reads() const { return reads_; }
+  // Bytes received and writes started (one per flush that had something to send).
+  std::uint64_t bytes_read() const { return bytes_read_; }
+  std::uint64_t writes() const { return writes_; }
 
  private:
   void start_read();
@@ -75,6 +78,8 @@ class connection final : private protocol_sink {
   bool closed_ = false;
   std::uint64_t now_ns_ = 0;
   std::uint64_t reads_ = 0;
+  std::uint64_t bytes_read_ = 0;
+  std::uint64_t writes_ = 0;
 };
 
 }  // namespace chatbench

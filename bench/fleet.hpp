@@ -27,6 +27,7 @@ class fleet {
   std::size_t ready() const { return ready_; }
   bool all_ready() const { return ready_ == conns_.size(); }
   connection& at(std::size_t id) { return *conns_[id]; }
+  const connection& at(std::size_t id) const { return *conns_[id]; }
   void close_all();
 
  private:

@@ -83,6 +83,16 @@ load_result load_run::run() {
     r.published = m_end_.acked - m_start_.acked;
     r.deliveries_per_s = r.delivered / dt;
     r.published_per_s = r.published / dt;
+    r.subscriber_bytes = m_end_.subscriber_bytes - m_start_.subscriber_bytes;
+    if (r.delivered > 0) r.bytes_per_delivery = static_cast<double>(r.subscriber_bytes) / r.delivered;
+    r.pipeline.publishes = m_end_.sent - m_start_.sent;
+    r.pipeline.writes = m_end_.publisher_writes - m_start_.publisher_writes;
+    r.pipeline.reads = m_end_.publisher_reads - m_start_.publisher_reads;
+    r.pipeline.refills = refills_;
+    r.pipeline.refilled = refilled_;
+    r.pipeline.inflight_at_refill = inflight_at_refill_;
+    if (!publishers_.empty())
+      r.pipeline.mean_in_flight = inflight_ns_ / (dt * 1e9) / static_cast<double>(publishers_.size());
     r.usage.wall_s = dt;
     r.usage.cpu_s = m_end_.cpu.total() - m_start_.cpu.total();
     r.usage.share = r.usage.cpu_s / dt;
@@ -165,6 +175,16 @@ load_run::snapshot load_run::take_snapshot() const {
   s.t_ns = steady_ns();
   s.delivered = delivered_;
   s.acked = acked_;
+  s.sent = sent_;
+  for (std::size_t id = 0; id < members_.size(); ++id) {
+    const connection& c = fleet_.at(id);
+    if (members_[id].publisher) {
+      s.publisher_writes += c.writes();
+      s.publisher_reads += c.reads();
+    } else {
+      s.subscriber_bytes += c.bytes_read();
+    }
+  }
   s.cpu = self_cpu();
   s.wait = process_wait_seconds(::getpid());
   if (opts_.server_pid) {
@@ -177,10 +197,13 @@ load_run::snapshot load_run::take_snapshot() const {
 void load_run::begin_measure() {
   m_start_ = take_snapshot();
   measuring_ = true;
+  inflight_since_ns_ = m_start_.t_ns;
+  inflight_ns_ = 0;
   after(opts_.duration, &load_run::end_measure);
 }
 
 void load_run::end_measure() {
+  inflight_changed(steady_ns(), 0);
   measuring_ = false;
   m_end_ = take_snapshot();
   publishing_ = false;
@@ -268,6 +291,15 @@ void load_run::on_acks(connection& c, std::uint64_t n) {
   member& m = members_[c.id()];
   m.acked += n;
   acked_ += n;
+  inflight_changed(c.read_time_ns(), -static_cast<std::int64_t>(n));
+}
+
+void load_run::inflight_changed(std::uint64_t now_ns, std::int64_t delta) {
+  if (measuring_ && now_ns > inflight_since_ns_) {
+    inflight_ns_ += static_cast<double>(inflight_) * static_cast<double>(now_ns - inflight_since_ns_);
+    inflight_since_ns_ = now_ns;
+  }
+  inflight_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(inflight_) + delta);
 }
 
 void load_run::on_read_done(connection& c) {
@@ -288,6 +320,11 @@ void load_run::pump(std::size_t id) {
     if (due <= m.sent) return;
     allowed = std::min(allowed, due - m.sent);
   }
+  if (measuring_) {
+    ++refills_;
+    refilled_ += allowed;
+    inflight_at_refill_ += inflight;
+  }
   connection& c = fleet_.at(id);
   std::string& out = c.out();
   for (std::uint64_t k = 0; k < allowed; ++k) {
@@ -296,6 +333,7 @@ void load_run::pump(std::size_t id) {
     ++m.sent;
   }
   sent_ += allowed;
+  inflight_changed(now, static_cast<std::int64_t>(allowed));
   c.proto().end_batch(out);
   c.flush();
 }

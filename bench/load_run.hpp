@@ -41,6 +41,10 @@ class load_run final : private connection_handler {
     std::uint64_t t_ns = 0;
     std::uint64_t delivered = 0;
     std::uint64_t acked = 0;
+    std::uint64_t sent = 0;
+    std::uint64_t subscriber_bytes = 0;  // bytes read by subscribers
+    std::uint64_t publisher_writes = 0;  // writes started by publishers
+    std::uint64_t publisher_reads = 0;
     cpu_times cpu;
     std::optional<double> server_cpu;
     std::optional<double> wait;
@@ -61,6 +65,7 @@ class load_run final : private connection_handler {
   void finish();
   void fail(const std::string& what);
   void pump(std::size_t id);
+  void inflight_changed(std::uint64_t now_ns, std::int64_t delta);
   void arm_rate_timer(std::size_t id, std::uint64_t at_ns);
   snapshot take_snapshot() const;
   void after(double secs, void (load_run::*step)());
@@ -82,6 +87,12 @@ class load_run final : private connection_handler {
   std::uint64_t delivered_ = 0, sent_ = 0, acked_ = 0, pub_deliveries_ = 0;
   std::uint64_t gaps_ = 0, reorders_ = 0, payload_gaps_ = 0, payload_reorders_ = 0;
   std::uint64_t foreign_ = 0, errors_ = 0;
+  // Measured window, in pump(): refills that sent something, their publishes, and the
+  // publishes still in flight when each refill began.
+  std::uint64_t refills_ = 0, refilled_ = 0, inflight_at_refill_ = 0;
+  // Publishes in flight over all publishers, integrated over the measured window (ns).
+  std::uint64_t inflight_ = 0, inflight_since_ns_ = 0;
+  double inflight_ns_ = 0;
   std::string first_error_;
 };
 

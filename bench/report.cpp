@@ -36,6 +36,24 @@ json usage_json(const cpu_usage& u, double saturation) {
   return j;
 }
 
+double per(std::uint64_t a, std::uint64_t b) {
+  return b ? round2(static_cast<double>(a) / static_cast<double>(b)) : 0.0;
+}
+
+// Whether the publishers pipeline: publishes per socket write, acks per read and how full the
+// window still was when it was refilled (all over the measured window, all publishers).
+json pipeline_json(const pipeline_stats& p, std::uint64_t acked) {
+  return json{{"publishes", p.publishes},
+              {"writes", p.writes},
+              {"publishes_per_write", per(p.publishes, p.writes)},
+              {"reads", p.reads},
+              {"acks_per_read", per(acked, p.reads)},
+              {"refills", p.refills},
+              {"publishes_per_refill", per(p.refilled, p.refills)},
+              {"mean_in_flight_at_refill", per(p.inflight_at_refill, p.refills)},
+              {"mean_in_flight", round2(p.mean_in_flight)}};
+}
+
 template <class T>
 json opt(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
@@ -88,6 +106,10 @@ void report_load(const options& o, const load_result& r) {
     j["deliveries_per_server_cpu_s"] = std::llround(r.deliveries_per_s / *r.usage.server_share);
   j["delivered"] = r.delivered;
   j["published"] = r.published;
+  // Bytes on the wire per delivered line, as the subscribers read them (framing included).
+  j["subscriber_bytes"] = r.subscriber_bytes;
+  j["bytes_per_delivery"] = r.bytes_per_delivery ? json(round2(*r.bytes_per_delivery)) : json(nullptr);
+  j["pipeline"] = pipeline_json(r.pipeline, r.published);
   j["latency"] = latency_json(r.latency);
   j["total_sent"] = r.total_sent;
   j["total_acked"] = r.total_acked;
@@ -131,6 +153,15 @@ void report_load(const options& o, const load_result& r) {
   if (r.usage.server_share && *r.usage.server_share > 0)
     std::fprintf(stderr, "  deliveries per server CPU-second %.0f\n",
                  r.deliveries_per_s / *r.usage.server_share);
+  if (r.bytes_per_delivery)
+    std::fprintf(stderr, "  subscribers read %.1f bytes per delivery\n", *r.bytes_per_delivery);
+  if (r.pipeline.refills > 0)
+    std::fprintf(stderr,
+                 "  publishers: %.1f publishes per write, %.1f acks per read; in flight of %zu: "
+                 "%.1f on average, %.1f at each refill\n",
+                 per(r.pipeline.publishes, r.pipeline.writes), per(r.published, r.pipeline.reads),
+                 o.window, r.pipeline.mean_in_flight,
+                 per(r.pipeline.inflight_at_refill, r.pipeline.refills));
   std::fprintf(stderr, "  latency us: p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (%llu samples)\n",
                us(r.latency.p50_ns), us(r.latency.p99_ns), us(r.latency.p999_ns),
                us(r.latency.max_ns), static_cast<unsigned long long>(r.latency.count));

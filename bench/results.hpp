@@ -29,6 +29,17 @@ struct cpu_usage {
   std::optional<double> server_wait_share;
 };
 
+// How the publishers kept their pipelines full during the measured window.
+struct pipeline_stats {
+  std::uint64_t publishes = 0;           // publishes written
+  std::uint64_t writes = 0;              // socket writes started by publishers
+  std::uint64_t reads = 0;               // reads on publishers (acks arrive in them)
+  std::uint64_t refills = 0;             // refills of a window that sent something
+  std::uint64_t refilled = 0;            // publishes those refills sent
+  std::uint64_t inflight_at_refill = 0;  // sum over refills of the publishes still in flight
+  double mean_in_flight = 0;             // per publisher, averaged over the window's time
+};
+
 struct load_result {
   bool ok = true;
   std::string error;
@@ -40,6 +51,9 @@ struct load_result {
   std::uint64_t published = 0;        // publishes acknowledged by the server
   double deliveries_per_s = 0;
   double published_per_s = 0;
+  std::uint64_t subscriber_bytes = 0;  // bytes subscribers read
+  std::optional<double> bytes_per_delivery;  // subscriber_bytes / delivered
+  pipeline_stats pipeline;
   latency_summary latency;
   cpu_usage usage;
   // Whole run (warmup, window and drain).

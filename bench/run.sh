@@ -2,7 +2,8 @@
 # Runs the chatd benchmarks beside redis-server and nats-server on loopback and writes
 # docs/benchmarks.md (table, machine, exact commands).
 #
-#   bench/run.sh [SCENARIO...]      SCENARIO: fanout latency idle capacity metrics-cost all report
+#   bench/run.sh [SCENARIO...]      SCENARIO: fanout latency rooms idle capacity
+#                                   capacity-one-room metrics-cost all report
 #                                   (default: all; "report" only rewrites docs/benchmarks.md)
 #
 # Each server runs pinned to one core (BENCH_SERVER_CPU, default 0), chatbench to the other
@@ -15,9 +16,12 @@
 #   BENCH_WARMUP    seconds of load before measuring (default 2)
 #   BENCH_REPEAT    load runs per target and scenario, the median is reported (default 1)
 #   BENCH_IDLE      idle connections (default 10000), BENCH_IDLE_ROOMS (100)
-#   BENCH_CAPACITY  connections held in the capacity run (default 19000)
-#   BENCH_TARGETS   servers for fanout, latency and idle (default "chatd redis nats")
-#   BENCH_CAPACITY_TARGETS  servers for the capacity run (default "chatd")
+#   BENCH_CAPACITY  connections held in the capacity runs (default 19000)
+#   BENCH_TARGETS   servers for fanout, latency, rooms and idle (default "chatd redis nats")
+#   BENCH_CAPACITY_TARGETS  servers for the capacity run (default "chatd"; capacity-one-room
+#                   is chatd only)
+#   BENCH_ROOM_SHAPES       rooms sweep points, ROOMS:SUBSCRIBERS:PUBLISHERS per room
+#                   (default "1:2000:2 10:200:2 100:20:1 1000:2:1")
 #   BENCH_METRICS_ROUNDS    metrics-cost: runs with metrics on, and as many off (default 3)
 #   BENCH_BUILD_DIR build directory (default build-bench), BENCH_NO_BUILD=1 to skip building,
 #   BENCH_NO_INSTALL=1 to skip apt-get, BENCH_NO_DOC=1 to leave docs/benchmarks.md as it is
@@ -41,6 +45,7 @@ METRICS_ROUNDS=${BENCH_METRICS_ROUNDS:-3}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 GEN_CPU=${BENCH_GEN_CPU:-1}
 TARGETS=${BENCH_TARGETS:-chatd redis nats}
+ROOM_SHAPES=${BENCH_ROOM_SHAPES:-1:2000:2 10:200:2 100:20:1 1000:2:1}
 
 CHATD="$BUILD/chatd"
 CHATBENCH="$BUILD/bench/chatbench"
@@ -59,7 +64,7 @@ stop_server() {
       kill -0 "$SERVER_PID" 2>/dev/null || break
       sleep 0.1
     done
-    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null || true
+    if kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
   fi
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
@@ -185,13 +190,18 @@ bench() {
   local args=(--target "$target" --port "$SERVER_PORT" --server-pid "$SERVER_PID" "$@")
   printf '%s &\ntaskset -c %s %s %s\n' "$SERVER_CMD" "$GEN_CPU" "${CHATBENCH#"$ROOT"/}" "${args[*]}" \
     >>"$RESULTS/$scenario.commands"
+  local label="" a prev=""
+  for a in "$@"; do
+    [ "$prev" = --label ] && label=$a
+    prev=$a
+  done
   local rc=0
   timeout -k 5 "$limit" setsid taskset -c "$GEN_CPU" "$CHATBENCH" "${args[@]}" >"$WORK/out.json" || rc=$?
   if [ -s "$WORK/out.json" ]; then
     cat "$WORK/out.json" >>"$RESULTS/$scenario.jsonl"
   else
-    jq -cn --arg t "$target" --arg s "$scenario" --argjson rc "$rc" \
-      '{tool:"chatbench",target:$t,ok:false,error:("chatbench exited \($rc) without a result"),scenario:$s}' \
+    jq -cn --arg t "$target" --arg s "$scenario" --arg l "$label" --argjson rc "$rc" \
+      '{tool:"chatbench",target:$t,label:$l,ok:false,error:("chatbench exited \($rc) without a result"),scenario:$s}' \
       >>"$RESULTS/$scenario.jsonl"
   fi
   [ "$rc" -eq 0 ] || echo "   (chatbench exit status $rc)" >&2
@@ -232,6 +242,26 @@ scenario_latency() {
   done
 }
 
+# The rooms sweep: about 2 000 subscribers in total, spread over more and more rooms. The
+# targets of one shape run back to back, so what they are compared with ran close in time.
+scenario_rooms() {
+  fresh rooms
+  local i t shape r subs pubs
+  for i in $(seq 1 "$REPEAT"); do
+    for shape in $ROOM_SHAPES; do
+      IFS=: read -r r subs pubs <<<"$shape"
+      for t in $TARGETS; do
+        log "rooms: $t, $r room(s) x ($subs subscribers + $pubs publisher(s)) (run $i of $REPEAT)"
+        start_server "$t"
+        bench rooms "$t" $((SECS + WARMUP + 420)) --rooms "$r" --subscribers "$subs" --publishers "$pubs" \
+          --size 64 --window 128 --warmup "$WARMUP" --duration "$SECS" --timeout 300 \
+          --label "rooms-$r"
+        stop_server
+      done
+    done
+  done
+}
+
 scenario_idle() {
   fresh idle
   local t
@@ -256,6 +286,18 @@ scenario_capacity() {
   done
 }
 
+# Every connection in ONE room. chatd announces joins, parts and quits only in rooms of at most
+# rooms.presence_max_members members (default 1000, left at its default here): above that a
+# join costs O(1) instead of one event per member, which is what makes this setup linear.
+scenario_capacity_one_room() {
+  fresh capacity-one-room
+  log "capacity-one-room: chatd, $CAP_N connections in one room, then one message to all"
+  start_server chatd
+  bench capacity-one-room chatd 900 --idle "$CAP_N" --rooms 1 --settle 2 --hold 5 \
+    --verify-fanout --drain 30 --source-addrs 8 --timeout 600 --label "capacity-one-room"
+  stop_server
+}
+
 scenario_metrics_cost() {
   fresh metrics-cost
   local i m
@@ -278,39 +320,154 @@ scenario_metrics_cost() {
 }
 
 # --- docs/benchmarks.md --------------------------------------------------------------------
-# jq helpers over a scenario's JSON lines: the median of a field for one target.
-med() {  # scenario target jq-path
+# jq definitions shared by the tables and the goals. "limited by" is the verdict on one
+# unlimited run: the server used >= 95 % of its core ("server"), else the generator used
+# >= 90 % of its own ("generator"), else neither, with what they were waiting for.
+# shellcheck disable=SC2016  # jq code: its $names are jq's
+JQ_DEFS='
+def ms: if . == null then "—" elif . >= 1000 then "\((. / 10 | round) / 100) ms" else "\(. | round) µs" end;
+def pct: if . == null then "—" else "\((. * 100) | round) %" end;
+def grp: tostring | if length <= 3 then . else (.[0:length - 3] | grp) + " " + .[length - 3:] end;
+def num: if . == null then "—" else round | grp end;
+def usd: if . == null or . == 0 then "—"
+  else (1e9 / . | round) as $n | "\($n / 1000 | floor).\($n % 1000 + 1000 | tostring | .[1:]) µs" end;
+def waits:
+  (.window // "?") as $w |
+  [ (.generator.server_cpu_wait_share // 0 | select(. >= 0.05) | "server \(pct)"),
+    (.generator.cpu_wait_share // 0 | select(. >= 0.05) | "generator \(pct)") ]
+  | if length == 0 then "on round trips of the \($w)-publish window"
+    else "for a core, " + join(", ") end;
+def limited:
+  if (.ok | not) then "—"
+  elif (.rate_per_publisher // 0) > 0 then "— (fixed rate)"
+  elif .generator.server_cpu_share == null then "? (no server CPU figure)"
+  elif .generator.server_cpu_share >= 0.95 then "server"
+  elif .generator.cpu_share >= 0.90 then "generator"
+  else "neither (waiting: \(waits))" end;
+def runs($t; $l): map(select(.target == $t and .ok and ($l == "" or .label == $l)));
+def median: sort | if length == 0 then null else .[(length / 2 | floor)] end;
+def medrun: sort_by(.deliveries_per_s) | if length == 0 then null else .[(length / 2 | floor)] end;
+'
+
+# med SCENARIO TARGET JQ-PATH [LABEL]: the median of a field over that target's good runs.
+med() {
   local f="$RESULTS/$1.jsonl"
   [ -s "$f" ] || { echo null; return; }
-  jq -s --arg t "$2" "map(select(.target == \$t and .ok)) | map($3) | sort |
-    if length == 0 then null else .[(length / 2 | floor)] end" "$f"
+  jq -s --arg t "$2" --arg l "${4:-}" "$JQ_DEFS runs(\$t; \$l) | map($3) | median" "$f"
+}
+
+# verdict SCENARIO TARGET [LABEL]: "limited by" of the median run (by deliveries/s); null if none.
+verdict() {
+  local f="$RESULTS/$1.jsonl"
+  [ -s "$f" ] || { echo null; return; }
+  jq -rs --arg t "$2" --arg l "${3:-}" "$JQ_DEFS runs(\$t; \$l) | medrun | if . == null then \"null\" else limited end" "$f"
 }
 
 fmt_int() {  # 1234567 -> 1 234 567
-  [ "$1" = null ] && { echo "—"; return; }
-  printf '%s' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\| \)/\1 \2\3/; ta'
+  if [ "$1" = null ]; then echo "—"; return; fi
+  printf '%.0f' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\| \)/\1 \2\3/; ta'
 }
-fmt_us() { [ "$1" = null ] && echo "—" || awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f ms", v / 1000; else printf "%.0f µs", v }'; }
-fmt_kib() { [ "$1" = null ] && echo "—" || awk -v v="$1" 'BEGIN { printf "%.2f KiB", v / 1024 }'; }
+fmt_us() {
+  if [ "$1" = null ]; then echo "—"; return; fi
+  awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f ms", v / 1000; else printf "%.0f µs", v }'
+}
+fmt_kib() {
+  if [ "$1" = null ]; then echo "—"; return; fi
+  awk -v v="$1" 'BEGIN { printf "%.2f KiB", v / 1024 }'
+}
+fmt_s() {
+  if [ "$1" = null ]; then echo "—"; return; fi
+  awk -v v="$1" 'BEGIN { printf "%.2f s", v }'
+}
+# Server CPU µs per delivery from deliveries per server CPU-second.
+fmt_usd() {
+  if [ "$1" = null ] || [ "$1" = 0 ]; then echo "—"; return; fi
+  awk -v v="$1" 'BEGIN { printf "%.3f µs", 1e6 / v }'
+}
+fmt_ratio() { if [ "$1" = null ]; then echo "—"; else echo "${1}x"; fi; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.2f", a / b }'; }
+# at_most VALUE LIMIT / at_least VALUE LIMIT: "met" or "not met" (or "not run" without a value).
+at_most() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "null") print "not run"; else if (v + 0 <= l + 0) print "met"; else print "not met" }'; }
+at_least() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "null") print "not run"; else if (v + 0 >= l + 0) print "met"; else print "not met" }'; }
 
-run_detail_table() {  # scenario
+# Per-run table of a load scenario (optionally one label of it).
+run_detail_table() {  # scenario [label]
   local f="$RESULTS/$1.jsonl"
   [ -s "$f" ] || return 0
-  echo "| target | deliveries/s | per server CPU-second | published/s | p50 | p99 | p99.9 | gaps / reorders / lost | generator CPU | server CPU | server waited for CPU | note |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-  jq -r '
-    def ms: if . == null then "—" elif . >= 1000 then "\((. / 10 | round) / 100) ms" else "\(. | round) µs" end;
-    def pct: if . == null then "—" else "\((. * 100) | round) %" end;
+  echo "| target | deliveries/s | server CPU / delivery | bytes / delivery | p50 | p99 | p99.9 | gaps / reorders / lost | generator CPU | server CPU | server queued for CPU | limited by | note |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  jq -r --arg l "${2:-}" "$JQ_DEFS"'
+    select($l == "" or .label == $l) |
     if .ok then
-      "| \(.target) | \(.deliveries_per_s) | \(.deliveries_per_server_cpu_s // "—") | \(.published_per_s) | \(.latency.p50_us | ms) | \(.latency.p99_us | ms) | \(.latency.p999_us | ms) | \(.gaps) / \(.reorders) / \(.lost) | \(.generator.cpu_share | pct) | \(.generator.server_cpu_share | pct) | \(.generator.server_cpu_wait_share | pct) | \(.warning // "") |"
+      "| \(.target) | \(.deliveries_per_s | num) | \(.deliveries_per_server_cpu_s | usd) | \(.bytes_per_delivery // null | if . == null then "—" else round end) | \(.latency.p50_us | ms) | \(.latency.p99_us | ms) | \(.latency.p999_us | ms) | \(.gaps) / \(.reorders) / \(.lost) | \(.generator.cpu_share | pct) | \(.generator.server_cpu_share | pct) | \(.generator.server_cpu_wait_share | pct) | \(limited) | \(.warning // "") |"
     else
-      "| \(.target) | failed | | | | | | | | | | \(.error) |"
+      "| \(.target) | failed | | | | | | | | | | | \(.error) |"
     end' "$f"
 }
 
-fmt_ratio() { [ "$1" = null ] && echo "—" || echo "${1}x"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.2f", a / b }'; }
-better() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null") print b; else if (b == "null") print a; else print (a > b ? a : b) }'; }
+# The throughput goal holds only where chatd is the saturated side.
+throughput_goal() {  # ratio chatd-verdict
+  local r=$1 v=$2
+  if [ "$r" = null ] || [ "$v" = null ]; then echo "not run"; return; fi
+  case "$v" in
+    server) echo "$(at_least "$r" 1.5) (${r}x)" ;;
+    generator) echo "not a goal here: the generator limited chatd (${r}x)" ;;
+    *) echo "not a goal here: chatd was not saturated (${r}x)" ;;
+  esac
+}
+
+# Two goal rows (server CPU per delivery, deliveries/s) for one load point against redis-server.
+goal_rows() {  # scenario label description
+  local sc=$1 lb=$2 desc=$3
+  local ec er en dc dr dn vc cpu_r thr_r
+  ec=$(med "$sc" chatd .deliveries_per_server_cpu_s "$lb")
+  er=$(med "$sc" redis .deliveries_per_server_cpu_s "$lb")
+  en=$(med "$sc" nats .deliveries_per_server_cpu_s "$lb")
+  dc=$(med "$sc" chatd .deliveries_per_s "$lb")
+  dr=$(med "$sc" redis .deliveries_per_s "$lb")
+  dn=$(med "$sc" nats .deliveries_per_s "$lb")
+  vc=$(verdict "$sc" chatd "$lb")
+  cpu_r=$(ratio "$er" "$ec")   # (1 / ec) / (1 / er): chatd's CPU per delivery over redis-server's
+  thr_r=$(ratio "$dc" "$dr")
+  local g_cpu="not run"
+  [ "$cpu_r" = null ] || g_cpu="$(at_most "$cpu_r" 0.6) (${cpu_r}x)"
+  echo "| $desc | server CPU per delivery | $(fmt_usd "$ec") | $(fmt_usd "$er") | $(fmt_usd "$en") | ≤ 0.6x redis-server's | $g_cpu |"
+  echo "| same runs (chatd limited by: ${vc/null/—}) | deliveries/s | $(fmt_int "$dc") | $(fmt_int "$dr") | $(fmt_int "$dn") | ≥ 1.5x redis-server's where chatd is saturated | $(throughput_goal "$thr_r" "$vc") |"
+}
+
+# The rooms sweep's points present in the results, in order of rooms: "label rooms subs pubs".
+room_points() {
+  local f="$RESULTS/rooms.jsonl"
+  [ -s "$f" ] || return 0
+  jq -rs 'map(select(.label != null and .label != "")) | group_by(.label)
+    | map((map(select(.rooms != null)) | first) // first)
+    | sort_by(.label | ltrimstr("rooms-") | tonumber? // 0)[]
+    | "\(.label) \(.rooms // "?") \(.subscribers_per_room // "?") \(.publishers_per_room // "?")"' "$f"
+}
+
+point_text() {  # rooms subs pubs
+  local rooms_word=rooms pub_word=publishers
+  [ "$1" = 1 ] && rooms_word=room
+  [ "$3" = 1 ] && pub_word=publisher
+  echo "$(fmt_int "$1") $rooms_word x ($(fmt_int "$2") subscribers + $3 $pub_word)"
+}
+
+rooms_summary_table() {
+  local lb r subs pubs ec er dc dr vc vr cpu_r thr_r g_cpu
+  echo "| point | server CPU / delivery: chatd | redis-server | chatd / redis (goal ≤ 0.6) | deliveries/s: chatd | redis-server | chatd / redis (goal ≥ 1.5 where chatd is saturated) | chatd limited by | redis-server limited by |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  while read -r lb r subs pubs; do
+    ec=$(med rooms chatd .deliveries_per_server_cpu_s "$lb")
+    er=$(med rooms redis .deliveries_per_server_cpu_s "$lb")
+    dc=$(med rooms chatd .deliveries_per_s "$lb")
+    dr=$(med rooms redis .deliveries_per_s "$lb")
+    vc=$(verdict rooms chatd "$lb"); vr=$(verdict rooms redis "$lb")
+    cpu_r=$(ratio "$er" "$ec"); thr_r=$(ratio "$dc" "$dr")
+    g_cpu="—"
+    [ "$cpu_r" = null ] || g_cpu="$(at_most "$cpu_r" 0.6) (${cpu_r}x)"
+    echo "| $(point_text "$r" "$subs" "$pubs") | $(fmt_usd "$ec") | $(fmt_usd "$er") | $g_cpu | $(fmt_int "$dc") | $(fmt_int "$dr") | $(throughput_goal "$thr_r" "$vc") | ${vc/null/—} | ${vr/null/—} |"
+  done < <(room_points)
+}
 
 write_doc() {
   local cpu kernel nproc mem redis_v nats_v chatd_v
@@ -321,44 +478,67 @@ write_doc() {
   redis_v=$(redis-server --version 2>/dev/null | sed 's/^Redis server v=\([^ ]*\).*/\1/' || echo "?")
   nats_v=$(nats-server --version 2>/dev/null | sed 's/^nats-server: v//' || echo "?")
   chatd_v=$("$CHATD" --version 2>/dev/null | sed 's/^chatd //' || echo "?")
-  local commit
+  local commit s
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
 
-  # Headline figures (medians over the runs of each scenario).
-  local f_c f_r f_n f_best f_ratio l_c l_r l_n i_c i_r i_n c_held c_all c_bpc c_n c_rss
-  f_c=$(med fanout chatd .deliveries_per_s); f_r=$(med fanout redis .deliveries_per_s)
-  f_n=$(med fanout nats .deliveries_per_s)
-  f_best=$(better "$f_r" "$f_n"); f_ratio=$(ratio "$f_c" "$f_best")
-  local e_c e_r e_n e_ratio
-  e_c=$(med fanout chatd .deliveries_per_server_cpu_s); e_r=$(med fanout redis .deliveries_per_server_cpu_s)
-  e_n=$(med fanout nats .deliveries_per_server_cpu_s)
-  e_ratio=$(ratio "$e_c" "$(better "$e_r" "$e_n")")
-  l_c=$(med latency chatd .latency.p99_us); l_r=$(med latency redis .latency.p99_us)
-  l_n=$(med latency nats .latency.p99_us)
-  i_c=$(med idle chatd .bytes_per_connection_end); i_r=$(med idle redis .bytes_per_connection_end)
-  i_n=$(med idle nats .bytes_per_connection_end)
-  c_held=$(med capacity chatd .ready); c_all=$(med capacity chatd '.fanout.all')
-  c_bpc=$(med capacity chatd .bytes_per_connection); c_n=$(med capacity chatd .connections)
-  c_rss=$(med capacity chatd .server_rss_ready_kib)
-  local i_conns i_rooms measured warm runs
+  # Headline figures: medians over the runs of each scenario; every "met" below is computed.
+  local l50_c l50_r l50_n l99_c l99_r l99_n
+  l50_c=$(med latency chatd .latency.p50_us); l50_r=$(med latency redis .latency.p50_us)
+  l50_n=$(med latency nats .latency.p50_us)
+  l99_c=$(med latency chatd .latency.p99_us); l99_r=$(med latency redis .latency.p99_us)
+  l99_n=$(med latency nats .latency.p99_us)
+  local g_l50="not run" g_l99="not run"
+  [ "$l50_c" = null ] || [ "$l50_r" = null ] || g_l50="$(at_most "$l50_c" "$l50_r") ($(ratio "$l50_c" "$l50_r")x)"
+  [ "$l99_c" = null ] || [ "$l99_r" = null ] || g_l99="$(at_most "$l99_c" "$l99_r") ($(ratio "$l99_c" "$l99_r")x)"
+
+  # Admission and memory.
+  local i_conns i_rooms is_c is_r is_n im_c im_r im_n
   i_conns=$(med idle chatd .connections); i_rooms=$(med idle chatd .rooms)
+  is_c=$(med idle chatd .setup_s); is_r=$(med idle redis .setup_s); is_n=$(med idle nats .setup_s)
+  im_c=$(med idle chatd .bytes_per_connection_end); im_r=$(med idle redis .bytes_per_connection_end)
+  im_n=$(med idle nats .bytes_per_connection_end)
+  local g_adm_idle="not run" g_mem="not run"
+  if [ "$is_c" != null ]; then
+    if [ "$i_conns" = 10000 ] && [ "$i_rooms" = 100 ]; then
+      g_adm_idle="$(at_most "$is_c" 2) ($(fmt_s "$is_c"))"
+    else
+      g_adm_idle="not comparable: this run had $(fmt_int "$i_conns") connections in $i_rooms rooms"
+    fi
+  fi
+  if [ "$im_c" != null ]; then
+    g_mem=$(at_most "$im_c" 2048)
+    g_mem="$g_mem ($(awk -v v="$im_c" 'BEGIN { d = 2048 - v; printf "%.2f KiB %s the limit, %.0f %% of it", (d < 0 ? -d : d) / 1024, (d < 0 ? "above" : "below"), v * 100 / 2048 }'))"
+  fi
+  local c_held c_all c_n c_rooms c_setup c_bpc g_cap="not run" cap_c="—"
+  c_held=$(med capacity chatd .ready); c_all=$(med capacity chatd '.fanout.all')
+  c_rooms=$(med capacity chatd .rooms)
+  c_n=$(med capacity chatd .connections); c_setup=$(med capacity chatd .setup_s)
+  c_bpc=$(med capacity chatd .bytes_per_connection)
+  if [ "$c_held" != null ]; then
+    cap_c="$(fmt_s "$c_setup"); $(fmt_int "$c_held") of $(fmt_int "$c_n") held, fan-out to all: $c_all, $(fmt_kib "$c_bpc")/conn"
+    if [ "$c_n" != 19000 ] || [ "$c_rooms" != 100 ]; then
+      g_cap="not comparable: this run had $(fmt_int "$c_n") connections in $c_rooms rooms"
+    elif [ "$c_held" = 19000 ] && [ "$c_all" = true ]; then
+      g_cap="$(at_most "$c_setup" 5) ($(fmt_s "$c_setup"))"
+    else
+      g_cap="not met (not all held or reached)"
+    fi
+  fi
+  local o_held o_all o_n o_setup one_c="—"
+  o_held=$(med capacity-one-room chatd .ready); o_all=$(med capacity-one-room chatd '.fanout.all')
+  o_n=$(med capacity-one-room chatd .connections); o_setup=$(med capacity-one-room chatd .setup_s)
+  if [ "$o_held" != null ]; then
+    one_c="$(fmt_s "$o_setup"); $(fmt_int "$o_held") of $(fmt_int "$o_n") held, fan-out to all: $o_all"
+  elif [ -s "$RESULTS/capacity-one-room.jsonl" ]; then
+    one_c="failed: $(jq -rs 'map(select(.ok | not) | .error) | first // "?"' "$RESULTS/capacity-one-room.jsonl")"
+  fi
+
+  local measured warm runs
   measured=$(med fanout chatd .measured_s); warm=$(med fanout chatd .warmup_s)
   runs=$( [ -s "$RESULTS/fanout.jsonl" ] && jq -s 'map(select(.target == "chatd")) | length' "$RESULTS/fanout.jsonl" || echo 0)
 
-  local g_fan g_idle g_lat g_cap
-  g_fan=$(awk -v r="$f_ratio" 'BEGIN { if (r == "null") print "not run"; else if (r >= 1.5) print "met (" r "x)"; else print "not met (" r "x)" }')
-  g_idle=$(awk -v v="$i_c" 'BEGIN { if (v == "null") print "not run"; else if (v <= 2048) print "met"; else print "not met" }')
-  g_lat=$(awk -v c="$l_c" -v r="$l_r" 'BEGIN { if (c == "null" || r == "null") print "not run"; else if (c < r) print "met"; else print "not met" }')
-  if [ "$c_held" = null ]; then g_cap="not run"
-  elif [ "$c_held" -ge 19000 ] && [ "$c_all" = true ]; then g_cap="met"
-  else g_cap="not met"; fi
-  local cap_text="—"
-  if [ "$c_held" != null ]; then
-    cap_text="$(fmt_int "$c_held") of $(fmt_int "$c_n") held; fan-out to all: $c_all; RSS $(fmt_int "$c_rss") KiB, $(fmt_kib "$c_bpc")/conn"
-  fi
-
   {
-    cat <<'EOF'
+    cat <<'TEMPLATE'
 # Benchmarks
 
 chatd's design point is one thread serving thousands of clients. These benchmarks measure it
@@ -387,27 +567,53 @@ NATS text protocol through the same code path (one adapter per protocol, see `be
   counts only subscriber deliveries on every target (so chatd does a little more work per message).
 - **Payload:** `--size` bytes of text (64 here) carrying the steady-clock send time in ns, the
   publisher id and its sequence number in fixed-width hex, padded with `x`.
-- **Load:** unlimited (each publisher keeps `--window` = 128 publishes unacknowledged, refilled after
-  every read) or a fixed `--rate` per publisher (schedules spread evenly over the publishers).
+- **Load:** unlimited (each publisher keeps `--window` = 128 publishes unacknowledged and refills
+  the window after every read that acknowledged some) or a fixed `--rate` per publisher (schedules
+  spread evenly over the publishers). No adapter waits for a reply before the next publish: a
+  refill goes out in one socket write, as a pipelining client (`redis-benchmark -P`, the NATS
+  clients' buffered writer) would send it. The JSON's `pipeline` object shows it per run:
+  publishes per write, acknowledgements per read and the publishes in flight on average.
 - **Latency:** receive time minus the send time in the payload, same clock, one clock read per read
   call; recorded at every subscriber during the measured window only, in an HDR-style histogram
   (< 0.4 % bucket error).
 - **Window:** `--warmup` seconds of load, then `--duration` measured seconds, then publishing stops
   and up to `--drain` seconds are allowed for everything published to arrive. `lost` counts
   messages published but not received by the end; `gaps`/`reorders` come from the sequence numbers.
-- **Generator check:** chatbench reports its own CPU time (getrusage) over the measured window as a
-  share of one core, and warns "generator may be the bottleneck" at 90 % or more. It also reads the
-  server's CPU time and VmRSS from `/proc/PID` (`--server-pid`).
+- **CPU:** chatbench reads its own CPU time (getrusage) and the server's (`/proc/PID/stat`,
+  `--server-pid`) at the start and end of the measured window; "generator CPU" and "server CPU"
+  are those times as a share of one core. "Server queued for CPU" is the share of the window the
+  server was runnable but not running (`/proc/PID/task/*/schedstat`): other work had its core.
+- **Server CPU / delivery:** server CPU time over the window divided by the deliveries in it
+  (1e6 / `deliveries_per_server_cpu_s`, in µs). It does not depend on who limited the throughput,
+  so it is the headline comparison wherever the generator (or a busy machine) held a run back.
+- **Bytes / delivery:** the bytes the subscribers read during the window divided by the deliveries
+  in it (`bytes_per_delivery`): each protocol's framing of the same 64-byte text.
+- **Limited by:** for every unlimited run, computed from its figures: "server" if the server used
+  ≥ 95 % of its core; else "generator" if chatbench used ≥ 90 % of its own (it then also warns
+  "generator may be the bottleneck"); else "neither", with what they waited for: a core (the
+  share of the window each queued for one, when ≥ 5 %), or, when neither queued, the round
+  trips of the publish window. A server whose CPU and queued shares add up to about 100 % wanted
+  its core all the time: CPU-bound, on a core that other work shared. Deliveries/s of two
+  servers compare only where both were the limiting side; server CPU per delivery compares
+  either way.
+- **Rooms sweep:** about 2 000 subscribers in total over 1, 10, 100 and 1 000 rooms: 1 x 2 000 with
+  2 publishers, 10 x 200 with 2, 100 x 20 with 1 and 1 000 x 2 with 1 publisher per room; window
+  128, 64-byte texts, the fan-out scenario's warmup and duration; the targets of one point run
+  back to back.
 - **Idle / capacity:** `--idle N --rooms R` opens N registered connections spread round-robin over R
   rooms (sources spread over 127.0.0.1..127.0.0.k so no address runs out of ephemeral ports), at
-  most 256 being set up at once, waits until every one is joined/subscribed, waits `--settle`
-  seconds, reads the server's VmRSS, holds them for `--hold` seconds and reads it again. RSS
-  growth per connection is (RSS - RSS before the first connect) / N on a freshly started server;
-  the table's headline uses the reading after the hold (Redis trims idle clients' buffers in
-  its periodic cron, so its figure falls during the first seconds).
+  most 256 being set up at once, waits until every one is joined/subscribed (the setup time),
+  waits `--settle` seconds, reads the server's VmRSS, holds them for `--hold` seconds and reads it
+  again. RSS growth per connection is (RSS - RSS before the first connect) / N on a freshly
+  started server; the table's headline uses the reading after the hold (Redis trims idle
+  clients' buffers in its periodic cron, so its figure falls during the first seconds).
   `--verify-fanout` then connects one more client that publishes one message in every room (on
   chatd: joins every room and says it in each) and checks that every one of the N connections
   receives it.
+- **Capacity in one room:** the same with all N connections in ONE room (`--rooms 1`), chatd only.
+  It relies on `rooms.presence_max_members` (default 1000, which the benchmark configuration
+  leaves as it is): in a room above that size chatd stops sending join, part and quit events, so
+  a join no longer costs one event per member and setting up N members is no longer O(N²).
 - **Output:** one JSON line on stdout per run (kept in `build-bench/bench-results/*.jsonl`) and a
   human summary on stderr. Exit status 2 means the run failed (for instance an error line from
   chatd, or a refused connection), 3 that a capacity fan-out did not reach everyone.
@@ -418,8 +624,8 @@ core; chatbench runs pinned to the other. redis-server runs with persistence off
 which moves flood control and the per-address limit out of the way (the benchmark clients send far
 more than 10 messages/s each, all from loopback), turns off the default room (so the benchmark
 rooms are the only load) and logs at `warn`; its other limits, the 1 MiB outbound queue per client
-included, are the defaults. The metrics endpoint is on, as by default, except in the metrics-cost
-runs with metrics off.
+included, are the defaults, and so is `rooms.presence_max_members`. The metrics endpoint is on,
+as by default, except in the metrics-cost runs with metrics off.
 
 ```yaml
 listen: {chat: 127.0.0.1:PORT, metrics: 127.0.0.1:PORT2}   # metrics: "" in the metrics-off runs
@@ -431,29 +637,52 @@ rooms: {default: "", history_replay: 0}
 
 **Reading the numbers.** The machine is small and may be shared: a busy second core slows the
 generator and the servers alike. Compare the targets within one run (that is what the goals
-are about), not against figures from another day, and look at the CPU columns: a server below
-~90 % of its core during an unlimited run was waiting on something (the generator, the
-scheduler, or its own latency), not computing.
+are about), not against figures from another day, and read the "limited by" column before
+comparing deliveries/s: only a run limited by its server measured what the server can do.
 
-EOF
+TEMPLATE
     echo "## Results"
     echo
     echo "Last written $(date -u '+%Y-%m-%d %H:%M UTC') from commit $commit. Figures are medians over the runs"
-    echo "of each target ($runs fan-out run(s) per target, $measured s measured after $warm s of warmup each)."
+    echo "of each target ($runs fan-out run(s) per target, ${measured/null/—} s measured after ${warm/null/—} s of warmup each)."
+    echo "Every result is computed from the figures. Server CPU per delivery is the headline wherever"
+    echo "the generator limited throughput; the deliveries/s goal counts only where chatd was the"
+    echo "saturated side (\"limited by: server\")."
     echo
     echo "| scenario | measure | chatd | redis-server | nats-server | goal for chatd | result |"
     echo "|---|---|---|---|---|---|---|"
-    echo "| fan-out: 1 room, 200 subscribers, 2 publishers, 64-byte text, unlimited | deliveries/s | $(fmt_int "$f_c") | $(fmt_int "$f_r") | $(fmt_int "$f_n") | ≥ 1.5x the better of redis and nats | $g_fan |"
-    echo "| fan-out, same runs | deliveries per second of server CPU time | $(fmt_int "$e_c") | $(fmt_int "$e_r") | $(fmt_int "$e_n") | (not a goal: throughput per core, steadier on a busy machine) | $(fmt_ratio "$e_ratio") |"
-    echo "| idle: $(fmt_int "$i_conns") registered connections in $i_rooms rooms | server RSS growth / connection (after the hold) | $(fmt_kib "$i_c") | $(fmt_kib "$i_r") | $(fmt_kib "$i_n") | ≤ 2 KiB | $g_idle |"
-    echo "| latency: fan-out shape at 200 msg/s per publisher | p99 | $(fmt_us "$l_c") | $(fmt_us "$l_r") | $(fmt_us "$l_n") | below redis-server | $g_lat |"
-    echo "| capacity: $(fmt_int "$c_n") connections, one message per room to all | held, RSS, per connection | $cap_text | | | 19 000 held, fan-out reaches all | $g_cap |"
+    goal_rows fanout "" "fan-out: 1 room x 200 subscribers, 2 publishers, 64-byte text, unlimited"
+    local lb r subs pubs
+    while read -r lb r subs pubs; do
+      goal_rows rooms "$lb" "rooms sweep: $(point_text "$r" "$subs" "$pubs")"
+    done < <(room_points)
+    echo "| latency: 2 publishers x 200 msg/s into 200 subscribers | p50 | $(fmt_us "$l50_c") | $(fmt_us "$l50_r") | $(fmt_us "$l50_n") | ≤ redis-server's | $g_l50 |"
+    echo "| latency, same runs | p99 | $(fmt_us "$l99_c") | $(fmt_us "$l99_r") | $(fmt_us "$l99_n") | ≤ redis-server's | $g_l99 |"
+    echo "| admission: $(fmt_int "$i_conns") connections into ${i_rooms/null/—} rooms (idle runs) | setup time | $(fmt_s "$is_c") | $(fmt_s "$is_r") | $(fmt_s "$is_n") | 10 000 into 100 rooms in ≤ 2 s | $g_adm_idle |"
+    echo "| admission: $(fmt_int "$c_n") connections into ${c_rooms/null/—} rooms (capacity run) | setup time; held, fan-out | $cap_c | | | 19 000 into 100 rooms in ≤ 5 s, all held, fan-out reaches all | $g_cap |"
+    echo "| capacity in one room: $(fmt_int "$o_n") connections, \`--rooms 1\` | setup time; held, fan-out | $one_c | | | (reported; relies on \`rooms.presence_max_members\`) | — |"
+    echo "| memory: idle registered connections (idle runs) | server RSS growth / connection (after the hold) | $(fmt_kib "$im_c") | $(fmt_kib "$im_r") | $(fmt_kib "$im_n") | ≤ 2 KiB | $g_mem |"
     echo
     if [ -s "$RESULTS/fanout.jsonl" ]; then
-      echo "### Fan-out runs"
+      echo "### Fan-out runs (1 room x 200 subscribers, 2 publishers, unlimited)"
       echo
       run_detail_table fanout
       echo
+    fi
+    if [ -s "$RESULTS/rooms.jsonl" ]; then
+      echo "### Rooms sweep"
+      echo
+      echo "About 2 000 subscribers in total, unlimited, window 128, 64-byte texts. chatd against"
+      echo "redis-server, per point (medians):"
+      echo
+      rooms_summary_table
+      echo
+      while read -r lb r subs pubs; do
+        echo "#### $(point_text "$r" "$subs" "$pubs")"
+        echo
+        run_detail_table rooms "$lb"
+        echo
+      done < <(room_points)
     fi
     if [ -s "$RESULTS/latency.jsonl" ]; then
       echo "### Latency runs (200 msg/s per publisher, 80 000 deliveries/s offered)"
@@ -471,12 +700,15 @@ EOF
       jq -r 'if .ok then "| \(.target) | \(.ready) of \(.connections) | \(.setup_s) s | \(.server_rss_before_kib) KiB | \(.server_rss_ready_kib) KiB | \(.bytes_per_connection | round) bytes | \(.server_rss_end_kib) KiB | \(.bytes_per_connection_end | round) bytes |" else "| \(.target) | failed: \(.error) | | | | | | |" end' "$RESULTS/idle.jsonl"
       echo
     fi
-    if [ -s "$RESULTS/capacity.jsonl" ]; then
+    if [ -s "$RESULTS/capacity.jsonl" ] || [ -s "$RESULTS/capacity-one-room.jsonl" ]; then
       echo "### Capacity runs"
       echo
-      echo "| target | connections ready | setup | RSS all ready | growth / connection | fan-out received | last receipt after |"
-      echo "|---|---|---|---|---|---|---|"
-      jq -r 'if .ok then "| \(.target) | \(.ready) of \(.connections) | \(.setup_s) s | \(.server_rss_ready_kib) KiB | \(.bytes_per_connection | round) bytes | \(.fanout.delivered) of \(.fanout.expected) | \((.fanout.latency.max_us / 1000 * 10 | round) / 10) ms |" else "| \(.target) | failed: \(.error) | | | | | |" end' "$RESULTS/capacity.jsonl"
+      echo "| run | target | rooms | connections ready | setup | RSS all ready | growth / connection | fan-out received | last receipt after |"
+      echo "|---|---|---|---|---|---|---|---|---|"
+      for s in capacity capacity-one-room; do
+        [ -s "$RESULTS/$s.jsonl" ] || continue
+        jq -r --arg s "$s" 'if .ok then "| \($s) | \(.target) | \(.rooms) | \(.ready) of \(.connections) | \(.setup_s) s | \(.server_rss_ready_kib) KiB | \(.bytes_per_connection | round) bytes | \(.fanout.delivered) of \(.fanout.expected) | \((.fanout.latency.max_us / 1000 * 10 | round) / 10) ms |" else "| \($s) | \(.target) | \(.rooms // "—") | failed: \(.error) | | | | | |" end' "$RESULTS/$s.jsonl"
+      done
       echo
     fi
     if [ -s "$RESULTS/metrics-cost.jsonl" ]; then
@@ -484,14 +716,17 @@ EOF
       echo
       echo "Alternating runs, same shape as the fan-out scenario."
       echo
-      echo "| run | metrics | deliveries/s | p99 | server CPU |"
-      echo "|---|---|---|---|---|"
-      jq -rs 'to_entries[] | .key as $k | .value | if .ok then "| \($k + 1) | \(.label | sub("metrics-"; "")) | \(.deliveries_per_s) | \((.latency.p99_us / 10 | round) / 100) ms | \(((.generator.server_cpu_share // 0) * 100) | round) % |" else "| \($k + 1) | \(.label) | failed: \(.error) | | |" end' "$RESULTS/metrics-cost.jsonl"
-      local on off
-      on=$(jq -s 'map(select(.label == "metrics-on" and .ok) | .deliveries_per_s) | sort | if length == 0 then null else .[(length / 2 | floor)] end' "$RESULTS/metrics-cost.jsonl")
-      off=$(jq -s 'map(select(.label == "metrics-off" and .ok) | .deliveries_per_s) | sort | if length == 0 then null else .[(length / 2 | floor)] end' "$RESULTS/metrics-cost.jsonl")
+      echo "| run | metrics | deliveries/s | server CPU / delivery | p99 | server CPU | limited by |"
+      echo "|---|---|---|---|---|---|---|"
+      jq -rs "$JQ_DEFS"' to_entries[] | .key as $k | .value | if .ok then "| \($k + 1) | \(.label | sub("metrics-"; "")) | \(.deliveries_per_s | num) | \(.deliveries_per_server_cpu_s | usd) | \(.latency.p99_us | ms) | \(.generator.server_cpu_share | pct) | \(limited) |" else "| \($k + 1) | \(.label) | failed: \(.error) | | | | |" end' "$RESULTS/metrics-cost.jsonl"
+      local on off on_e off_e
+      on=$(jq -s "$JQ_DEFS"' map(select(.label == "metrics-on" and .ok) | .deliveries_per_s) | median' "$RESULTS/metrics-cost.jsonl")
+      off=$(jq -s "$JQ_DEFS"' map(select(.label == "metrics-off" and .ok) | .deliveries_per_s) | median' "$RESULTS/metrics-cost.jsonl")
+      on_e=$(jq -s "$JQ_DEFS"' map(select(.label == "metrics-on" and .ok) | .deliveries_per_server_cpu_s) | median' "$RESULTS/metrics-cost.jsonl")
+      off_e=$(jq -s "$JQ_DEFS"' map(select(.label == "metrics-off" and .ok) | .deliveries_per_server_cpu_s) | median' "$RESULTS/metrics-cost.jsonl")
       echo
-      echo "Median deliveries/s: metrics on $(fmt_int "$on"), off $(fmt_int "$off") (on/off = $(ratio "$on" "$off"))."
+      echo "Medians: deliveries/s with metrics on $(fmt_int "$on"), off $(fmt_int "$off") (on/off = $(ratio "$on" "$off"));"
+      echo "server CPU per delivery on $(fmt_usd "$on_e"), off $(fmt_usd "$off_e") (on/off = $(ratio "$off_e" "$on_e"))."
       echo
     fi
     echo "## Machine"
@@ -507,8 +742,7 @@ EOF
     echo "\`BENCH_SECONDS=3 bench/run.sh all\` for a quick pass). The runs behind the figures above:"
     echo
     echo '```sh'
-    local s
-    for s in fanout latency idle capacity metrics-cost; do
+    for s in fanout latency rooms idle capacity capacity-one-room metrics-cost; do
       [ -s "$RESULTS/$s.commands" ] || continue
       echo "# $s"
       cat "$RESULTS/$s.commands"
@@ -529,8 +763,9 @@ scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(all)
 for s in "${scenarios[@]}"; do
   case "$s" in
-    fanout|latency|idle|capacity|metrics-cost|all|report) ;;
-    *) echo "usage: $0 [fanout|latency|idle|capacity|metrics-cost|all|report]..." >&2; exit 2 ;;
+    fanout|latency|rooms|idle|capacity|capacity-one-room|metrics-cost|all|report) ;;
+    *) echo "usage: $0 [fanout|latency|rooms|idle|capacity|capacity-one-room|metrics-cost|all|report]..." >&2
+       exit 2 ;;
   esac
 done
 
@@ -545,10 +780,14 @@ for s in "${scenarios[@]}"; do
   case "$s" in
     fanout) scenario_fanout ;;
     latency) scenario_latency ;;
+    rooms) scenario_rooms ;;
     idle) scenario_idle ;;
     capacity) scenario_capacity ;;
+    capacity-one-room) scenario_capacity_one_room ;;
     metrics-cost) scenario_metrics_cost ;;
-    all) scenario_fanout; scenario_latency; scenario_idle; scenario_capacity; scenario_metrics_cost ;;
+    all)
+      scenario_fanout; scenario_latency; scenario_rooms; scenario_idle; scenario_capacity
+      scenario_capacity_one_room; scenario_metrics_cost ;;
     report) ;;
   esac
 done
