@@ -11,6 +11,21 @@
 namespace chatd::protocol {
 namespace {
 
+// The fields of the two lines written for every chat message, shared by both ways of writing.
+json_line& msg_fields(json_line& j, const msg_event& e) {
+  j.str("room", e.room)
+      .str("from", e.from)
+      .str("text", e.text)
+      .number("seq", e.seq)
+      .timestamp("ts", e.ts)
+      .boolean("action", e.action);
+  if (e.history) j.boolean("history", true);  // only on replayed messages
+  return j;
+}
+json_line& ok_say_fields(json_line& j, const ok_say_event& e) {
+  return j.str("cmd", "say").str("room", e.room).number("seq", e.seq);
+}
+
 json_line ok(std::string_view cmd, std::size_t value_bytes) {
   json_line j("ok", cmd.size() + value_bytes);
   j.str("cmd", cmd);
@@ -37,7 +52,8 @@ struct json_encoder {
         .take();
   }
   std::string operator()(const ok_say_event& e) const {
-    return ok("say", e.room.size()).str("room", e.room).number("seq", e.seq).take();
+    json_line j("ok", e.room.size());
+    return ok_say_fields(j, e).take();
   }
   std::string operator()(const ok_msg_event& e) const {
     return ok("msg", e.to.size()).str("to", e.to).take();
@@ -64,14 +80,7 @@ struct json_encoder {
   }
   std::string operator()(const msg_event& e) const {
     json_line j("msg", e.room.size() + e.from.size() + e.text.size());
-    j.str("room", e.room)
-        .str("from", e.from)
-        .str("text", e.text)
-        .number("seq", e.seq)
-        .timestamp("ts", e.ts)
-        .boolean("action", e.action);
-    if (e.history) j.boolean("history", true);  // only on replayed messages
-    return j.take();
+    return msg_fields(j, e).take();
   }
   std::string operator()(const pm_event& e) const {
     return json_line("pm", e.from.size() + e.to.size() + e.text.size())
@@ -135,5 +144,17 @@ struct json_encoder {
 }  // namespace
 
 std::string encode_json(const event& ev) { return std::visit(json_encoder{}, ev); }
+
+void encode_json_into(std::string& out, const event& ev) {
+  if (const auto* m = std::get_if<msg_event>(&ev)) {
+    json_line j(out, "msg");
+    msg_fields(j, *m).finish();
+  } else if (const auto* ok = std::get_if<ok_say_event>(&ev)) {
+    json_line j(out, "ok");
+    ok_say_fields(j, *ok).finish();
+  } else {
+    out += encode_json(ev);
+  }
+}
 
 }  // namespace chatd::protocol

@@ -13,6 +13,9 @@ namespace chatd::protocol {
 // in docs/protocol.md). Human output may be several lines (/help, /who, a join reply) or
 // none at all (a chat line's ok: the user already sees what they typed).
 std::string encode(const event& ev, output_format fmt);
+// The same bytes, appended to `out`. For a buffer reused from line to line: the lines sent for
+// every chat message then cost no allocation of their own.
+void encode_into(std::string& out, const event& ev, output_format fmt);
 
 // "2026-11-22T01:56:35.123Z" for a time in ms since the epoch (UTC, millisecond precision).
 std::string format_iso8601(timestamp_ms ts);

@@ -41,12 +41,19 @@ inline constexpr std::size_t json_overhead = 160;
 class json_line {
  public:
   // `value_bytes`: the lengths of the values to come (a hint for the one allocation).
-  json_line(std::string_view type, std::size_t value_bytes) {
-    out_.reserve(json_overhead + value_bytes);
-    out_ += R"({"type":")";
-    out_ += type;
-    out_ += '"';
+  json_line(std::string_view type, std::size_t value_bytes) : out_(&own_) {
+    own_.reserve(json_overhead + value_bytes);
+    start(type);
   }
+  // Appends to `out` instead (a buffer reused from line to line: no allocation of its own);
+  // end it with finish(), not take().
+  json_line(std::string& out, std::string_view type) : out_(&out) { start(type); }
+
+  json_line(json_line&& other) noexcept
+      : own_(std::move(other.own_)), out_(other.out_ == &other.own_ ? &own_ : other.out_) {}
+  json_line(const json_line&) = delete;
+  json_line& operator=(const json_line&) = delete;
+  json_line& operator=(json_line&&) = delete;
   template <std::size_t N>
   json_line& str(const char (&key)[N], std::string_view value) {
     name(key);
@@ -56,61 +63,62 @@ class json_line {
   template <std::size_t N>
   json_line& number(const char (&key)[N], std::uint64_t value) {
     name(key);
-    append_unsigned(out_, value);
+    append_unsigned(*out_, value);
     return *this;
   }
   template <std::size_t N>
   json_line& boolean(const char (&key)[N], bool value) {
     name(key);
-    out_ += value ? "true" : "false";
+    *out_ += value ? "true" : "false";
     return *this;
   }
   template <std::size_t N>
   json_line& timestamp(const char (&key)[N], timestamp_ms ts) {
     name(key);
-    out_.push_back('"');
-    append_iso8601(out_, ts);
-    out_.push_back('"');
+    out_->push_back('"');
+    append_iso8601(*out_, ts);
+    out_->push_back('"');
     return *this;
   }
   template <std::size_t N, typename Strings>
   json_line& strings(const char (&key)[N], const Strings& values) {
     name(key);
-    out_.push_back('[');
+    out_->push_back('[');
     bool first = true;
     for (std::string_view v : values) {
-      if (!first) out_.push_back(',');
+      if (!first) out_->push_back(',');
       first = false;
       string(v);
     }
-    out_.push_back(']');
+    out_->push_back(']');
     return *this;
   }
   template <std::size_t N>
   json_line& rooms(const char (&key)[N], const std::vector<room_info>& rooms) {
     name(key);
-    out_.push_back('[');
+    out_->push_back('[');
     bool first = true;
     for (const room_info& r : rooms) {
-      out_ += first ? R"({"name":)" : R"(,{"name":)";
+      *out_ += first ? R"({"name":)" : R"(,{"name":)";
       first = false;
       string(r.name);
-      out_ += R"(,"members":)";
-      append_unsigned(out_, r.members);
-      out_ += R"(,"topic":)";
+      *out_ += R"(,"members":)";
+      append_unsigned(*out_, r.members);
+      *out_ += R"(,"topic":)";
       string(r.topic);
-      out_.push_back('}');
+      out_->push_back('}');
     }
-    out_.push_back(']');
+    out_->push_back(']');
     return *this;
   }
   std::string take() {
-    out_ += "}\r\n";
-    return std::move(out_);
+    finish();
+    return std::move(own_);
   }
+  void finish() { *out_ += "}\r\n"; }
 
  private:
-  void string(std::string_view value) { append_json_string(out_, value, json_escape::wire); }
+  void string(std::string_view value) { append_json_string(*out_, value, json_escape::wire); }
 
   // ,"key": in one append (N counts the literal's terminating NUL).
   template <std::size_t N>
@@ -121,10 +129,17 @@ class json_line {
     std::memcpy(text + 2, key, N - 1);
     text[N + 1] = '"';
     text[N + 2] = ':';
-    out_.append(text, sizeof text);
+    out_->append(text, sizeof text);
   }
 
-  std::string out_;
+  void start(std::string_view type) {
+    *out_ += R"({"type":")";
+    *out_ += type;
+    *out_ += '"';
+  }
+
+  std::string own_;
+  std::string* out_;  // &own_, or the caller's buffer
 };
 
 }  // namespace chatd::protocol

@@ -9,6 +9,7 @@
 #include "protocol/names.hpp"
 #include "protocol/sanitize.hpp"
 #include "server/chat/directory.hpp"
+#include "server/chat/encoded_event.hpp"
 #include "server/chat/room.hpp"
 
 namespace chatd {
@@ -52,9 +53,9 @@ void chat_client::start() {
 // Output
 
 void chat_client::send(const protocol::event& ev) {
-  std::string bytes = protocol::encode(ev, format_);
-  if (bytes.empty()) return;
-  conn_->send(make_line(std::move(bytes)));
+  line_ptr line = encode_line(ev, format_);
+  if (line.empty()) return;
+  conn_->send(line);
 }
 
 void chat_client::publish_done(const protocol::ok_say_event& ok) {

@@ -12,6 +12,10 @@
 
 namespace chatd {
 
+// `ev` encoded in `fmt` as a shared line (possibly empty: nothing to send in that format). It
+// is encoded into a buffer reused from line to line and copied once into the line.
+line_ptr encode_line(const protocol::event& ev, protocol::output_format fmt);
+
 class encoded_event {
  public:
   // `ev` must outlive this object (it usually holds views of the caller's strings).
@@ -29,7 +33,7 @@ class encoded_event {
   // The shared bytes for format `fmt`; may be an empty string (nothing to send in that format).
   const line_ptr& get(protocol::output_format fmt) {
     line_ptr& slot = cache_[static_cast<std::size_t>(fmt)];
-    if (!slot) slot = make_line(protocol::encode(event_, fmt));
+    if (!slot) slot = encode_line(event_, fmt);
     return slot;
   }
 

@@ -25,13 +25,13 @@ ssize_t send_gathered(int fd, const std::vector<line_ptr>& lines, std::size_t fi
   static thread_local std::array<char, gathered_writer::max_bytes_per_write> flat;
   const char* data = flat.data();
   std::size_t size = 0;
-  const std::string& head = *lines[first];
+  const std::string_view head = *lines[first];
   if (head.size() - offset > flat.size()) {
     data = head.data() + offset;
     size = head.size() - offset;
   } else {
     for (std::size_t i = first; i < lines.size(); ++i) {
-      const std::string& line = *lines[i];
+      const std::string_view line = *lines[i];
       const std::size_t skip = i == first ? offset : 0;
       const std::size_t n = line.size() - skip;
       if (size + n > flat.size()) break;
@@ -90,9 +90,9 @@ gathered_writer::result gathered_writer::send_batch(int fd, std::size_t& written
     if (sent == 0) return result::blocked;  // the peer's window is full
     written += static_cast<std::size_t>(sent);
     for (auto left = static_cast<std::size_t>(sent); left > 0;) {
-      const std::size_t rest = batch_[first_]->size() - offset_;
+      const std::size_t rest = batch_[first_].size() - offset_;
       if (left < rest) {
-        offset_ += left;
+        offset_ += static_cast<std::uint32_t>(left);
         break;
       }
       left -= rest;

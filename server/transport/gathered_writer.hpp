@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "server/transport/outbound_queue.hpp"
@@ -43,8 +44,9 @@ class gathered_writer {
   std::vector<line_ptr>& scratch_;
   std::vector<line_ptr> batch_;  // only while blocked: owns its lines, the queue may be cleared
   std::size_t batch_bytes_ = 0;
-  std::size_t first_ = 0;   // first line not fully sent
-  std::size_t offset_ = 0;  // bytes of it already sent
+  // 32-bit: a batch is at most 512 lines, and a line at most max_outbound_bytes (<= 1 GiB).
+  std::uint32_t first_ = 0;   // first line not fully sent
+  std::uint32_t offset_ = 0;  // bytes of it already sent
 };
 
 }  // namespace chatd

@@ -1,20 +1,29 @@
 #include "server/transport/outbound_queue.hpp"
 
+#include <cstring>
+#include <new>
 #include <utility>
 
 namespace chatd {
 
 namespace {
-// A drained ring larger than this is freed: a burst must not pin memory on an idle connection.
+// A drained ring larger than this is freed at once by clear().
 constexpr std::size_t keep_capacity = 64;
 }  // namespace
 
-void line_ptr::destroy(node* n) noexcept { delete n; }
+line_ptr::node* line_ptr::make_node(std::string_view bytes) {
+  void* memory = ::operator new(sizeof(node) + bytes.size());
+  node* n = ::new (memory) node{1, bytes.size()};
+  if (!bytes.empty()) std::memcpy(n + 1, bytes.data(), bytes.size());
+  return n;
+}
+
+void line_ptr::destroy(node* n) noexcept { ::operator delete(n); }
 
 void outbound_queue::push(line_ptr line) {
   if (count_ == ring_.size()) grow();
   pushed_since_trim_ = true;
-  bytes_ += line->size();
+  bytes_ += line.size();
   ring_[(head_ + count_) & (ring_.size() - 1)] = std::move(line);
   ++count_;
 }
@@ -25,9 +34,9 @@ std::size_t outbound_queue::take(std::vector<line_ptr>& batch, std::size_t max_l
   std::size_t lines = 0;
   while (count_ > 0 && lines < max_lines && (lines == 0 || moved < max_bytes)) {
     line_ptr& slot = ring_[head_];
-    moved += slot->size();
+    moved += slot.size();
     batch.push_back(std::move(slot));
-    head_ = (head_ + 1) & (ring_.size() - 1);
+    head_ = static_cast<std::uint32_t>((head_ + 1) & (ring_.size() - 1));
     --count_;
     ++lines;
   }
@@ -54,7 +63,7 @@ void outbound_queue::grow() {
 }
 
 void outbound_queue::trim() noexcept {
-  if (count_ == 0 && !pushed_since_trim_ && ring_.size() > keep_capacity) {
+  if (count_ == 0 && !pushed_since_trim_ && !ring_.empty()) {
     head_ = 0;
     std::vector<line_ptr>().swap(ring_);
   }

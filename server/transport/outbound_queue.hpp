@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -10,11 +12,12 @@ namespace chatd {
 
 // One encoded line (or several), shared read-only by every recipient of a fan-out. Counted
 // without atomics: std::shared_ptr would pay two locked instructions per recipient (one to
-// queue, one when written), and lines never leave the event loop's thread.
+// queue, one when written), and lines never leave the event loop's thread. The count, the
+// length and the bytes are one allocation: two lines are made for every chat message.
 class line_ptr {
  public:
   line_ptr() noexcept = default;
-  explicit line_ptr(std::string bytes) : node_(new node{std::move(bytes), 1}) {}
+  explicit line_ptr(std::string_view bytes) : node_(make_node(bytes)) {}
   line_ptr(const line_ptr& other) noexcept : node_(other.node_) {
     if (node_ != nullptr) ++node_->refs;
   }
@@ -35,16 +38,19 @@ class line_ptr {
   }
   void swap(line_ptr& other) noexcept { std::swap(node_, other.node_); }
 
-  const std::string& operator*() const noexcept { return node_->bytes; }
-  const std::string* operator->() const noexcept { return &node_->bytes; }
+  std::string_view operator*() const noexcept { return {data(), size()}; }
+  const char* data() const noexcept { return reinterpret_cast<const char*>(node_ + 1); }
+  std::size_t size() const noexcept { return node_->size; }
+  bool empty() const noexcept { return node_ == nullptr || node_->size == 0; }
   explicit operator bool() const noexcept { return node_ != nullptr; }
   std::size_t use_count() const noexcept { return node_ != nullptr ? node_->refs : 0; }
 
  private:
-  struct node {
-    const std::string bytes;
+  struct node {  // followed by `size` bytes
     std::size_t refs;
+    std::size_t size;
   };
+  static node* make_node(std::string_view bytes);
   // Out of line: once per line, not per owner, and it keeps GCC from suspecting a use after
   // free where another owner's count is decremented after an inlined delete.
   static void destroy(node* n) noexcept;
@@ -52,11 +58,12 @@ class line_ptr {
   node* node_ = nullptr;
 };
 
-inline line_ptr make_line(std::string bytes) { return line_ptr(std::move(bytes)); }
+inline line_ptr make_line(std::string_view bytes) { return line_ptr(bytes); }
 
 // A FIFO ring of shared lines. It allocates nothing until the first push, grows by doubling,
-// and gives a burst's memory back when trim() finds it drained, so idle connections cost
-// nothing here.
+// and gives its memory back when trim() finds it drained and unused for a whole period, so
+// idle connections cost nothing here: every member of a room gets its joins in bursts, and a
+// ring kept "small" on each would be 64 to 512 bytes on every connection.
 class outbound_queue {
  public:
   bool empty() const noexcept { return count_ == 0; }
@@ -73,7 +80,7 @@ class outbound_queue {
   // Drops everything queued and frees an oversized ring; returns the bytes dropped.
   std::size_t clear() noexcept;
 
-  // Frees an oversized ring if the queue is empty and nothing was pushed since the last call.
+  // Frees the ring if the queue is empty and nothing was pushed since the last call.
   // Called periodically rather than whenever the queue drains: a busy connection drains after
   // every write and would otherwise give its ring back and grow it again, one allocation per
   // doubling, for each burst; so would one that is merely between bursts at the moment of a
@@ -86,10 +93,12 @@ class outbound_queue {
  private:
   void grow();
 
+  // 32-bit positions: the byte bound (at most 1 GiB) keeps a queue far below 2^32 lines, and
+  // the 8 bytes saved keep a connection in a smaller allocator size class.
   std::vector<line_ptr> ring_;  // capacity is a power of two (or zero)
-  std::size_t head_ = 0;
-  std::size_t count_ = 0;
   std::size_t bytes_ = 0;
+  std::uint32_t head_ = 0;
+  std::uint32_t count_ = 0;
   bool pushed_since_trim_ = false;
 };
 

@@ -105,8 +105,8 @@ void tcp_connection::wake_reader() {
 // Writing
 
 bool tcp_connection::send(const line_ptr& line, send_urgency urgency) {
-  if (stopping_ || overflowed_ || line->empty()) return false;
-  if (queued_bytes() + line->size() > ctx_.max_outbound_bytes) {
+  if (stopping_ || overflowed_ || line.empty()) return false;
+  if (queued_bytes() + line.size() > ctx_.max_outbound_bytes) {
     // A slow consumer: what it has not read is dropped now, so its memory is bounded.
     overflowed_ = true;
     queue_.clear();
@@ -126,7 +126,7 @@ bool tcp_connection::send(const line_ptr& line, send_urgency urgency) {
 }
 
 void tcp_connection::send_last(line_ptr line) {
-  if (cut_ || line->empty()) return;
+  if (cut_ || line.empty()) return;
   queue_.push(std::move(line));
   schedule_writer();
 }

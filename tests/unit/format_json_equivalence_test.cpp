@@ -252,6 +252,16 @@ std::vector<std::string> encode_all_both_ways(std::string_view a, std::string_vi
       mismatches.push_back("event #" + std::to_string(ev.index()) + ": " +
                            first_difference(got, want));
     }
+    // encode_into appends the same bytes, in either format, to what the buffer holds.
+    for (const output_format fmt : {output_format::json, output_format::human}) {
+      std::string into = "before\r\n";
+      encode_into(into, ev, fmt);
+      const std::string expected = "before\r\n" + encode(ev, fmt);
+      if (into != expected) {
+        mismatches.push_back("encode_into, event #" + std::to_string(ev.index()) + " in " +
+                             std::string(to_string(fmt)) + ": " + first_difference(into, expected));
+      }
+    }
     lines.push_back(std::move(got));
   }
   return lines;
