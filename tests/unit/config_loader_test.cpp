@@ -112,6 +112,7 @@ rooms:
   default: "#Main"
   history: 200
   history_replay: 200
+  presence_delay: 250ms
 )");
   EXPECT_EQ(c.listen.chat.host, "::1");
   EXPECT_EQ(c.listen.chat.port, 7001);
@@ -135,6 +136,7 @@ rooms:
   EXPECT_EQ(c.rooms.default_room, "main");
   EXPECT_EQ(c.rooms.history, 200u);
   EXPECT_EQ(c.rooms.history_replay, 200u);
+  EXPECT_EQ(c.rooms.presence_delay, 250ms);
 }
 
 TEST(ConfigLoader, LoadsTheSampleConfigAsExactlyTheDefaults) {
@@ -319,6 +321,8 @@ TEST(ConfigLoader, RejectsNumbersOutOfRange) {
       {"limits:\n  shutdown_grace: 11m\n", 2, "limits.shutdown_grace",
        "expected a duration from 0s to 10m"},
       {"rooms:\n  history: 100001\n", 2, "rooms.history", "expected an integer from 0 to 100000"},
+      {"rooms:\n  presence_delay: 11s\n", 2, "rooms.presence_delay",
+       "expected a duration from 0s to 10s"},
   });
 }
 
