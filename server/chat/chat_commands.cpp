@@ -121,11 +121,13 @@ room* chat_client::joined_room(const std::string& canonical) const {
 void chat_client::handle_join(const std::string& name, bool automatic) {
   const auto canonical = protocol::normalize_room(name);
   if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
+  // Every room announces presence for now; the limit only names itself in the ok.
+  const std::size_t presence_limit = dir_.cfg().rooms.presence_max_members;
   if (room* already = joined_room(*canonical)) {
     current_ = already;
     const auto nicks = already->member_nicks();
     return send(protocol::ok_join_event{already->name(), &nicks, already->topic(),
-                                        already->last_seq()});
+                                        already->last_seq(), true, presence_limit});
   }
   const auto& limits = dir_.cfg().limits;
   if (rooms_.size() >= limits.max_rooms_per_client) {
@@ -146,7 +148,8 @@ void chat_client::handle_join(const std::string& name, bool automatic) {
     send(protocol::join_event{target->name(), nick_});
   } else {
     const auto nicks = target->member_nicks();
-    send(protocol::ok_join_event{target->name(), &nicks, target->topic(), target->last_seq()});
+    send(protocol::ok_join_event{target->name(), &nicks, target->topic(), target->last_seq(),
+                                 true, presence_limit});
   }
   for (const stored_message* m : target->recent(dir_.cfg().rooms.history_replay)) {
     send(protocol::msg_event{target->name(), m->from, m->text, m->seq, m->ts, m->action, true});
