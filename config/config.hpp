@@ -50,6 +50,9 @@ struct rooms_config {
   std::size_t history_replay = 20;     // messages replayed on join (<= history)
   // How long a member's join/part/quit notices may wait to go out with the next ones.
   std::chrono::milliseconds presence_delay{100};
+  // A room announces joins, parts and quits while it has at most this many members, the user
+  // the announcement is about included; 0 = no limit. See docs/protocol.md 8.1.
+  std::size_t presence_max_members = 1000;
 };
 
 struct config {

@@ -40,6 +40,7 @@
 // | rooms.history                 | 50             | 0 .. 100000 (memory: rooms x history)     |
 // | rooms.history_replay          | 20             | 0 .. history                              |
 // | rooms.presence_delay          | 100ms          | 0 (at once) .. 10s                        |
+// | rooms.presence_max_members    | 1000           | 0 (no limit) or 1 .. 1000000              |
 //
 // listen.metrics must also not take listen.chat's port on the same or a wildcard host.
 // Sizes: bare bytes or B; kB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024; "KB" is
@@ -256,6 +257,10 @@ std::vector<config_key> make_keys() {
       count_key("rooms.history", field{&config::rooms, &R::history}, 0, 100'000),
       count_key("rooms.history_replay", field{&config::rooms, &R::history_replay}, 0, 100'000),
       duration_key<R>("rooms.presence_delay", {&config::rooms, &R::presence_delay}, 0ms, 10s),
+      ranged_key("rooms.presence_max_members", field{&config::rooms, &R::presence_max_members},
+                 count_kind, std::size_t{1}, std::size_t{1'000'000},
+                 "expected 0 (no limit) or an integer from 1 to 1000000",
+                 /*zero_means_off=*/true),
   };
 }
 

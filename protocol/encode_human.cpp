@@ -65,6 +65,11 @@ struct human_encoder {
     out.line({"* You joined [", e.room, "] (", count_of(e.members->size(), "member", "members"),
               ": ", join_names(*e.members), ")."});
     if (!e.topic.empty()) out.line({"* Topic: ", e.topic});
+    if (!e.presence) {
+      out.line({"* [", e.room, "] has more than ",
+                count_of(e.presence_max_members, "member", "members"),
+                ": joins, parts and quits are not announced."});
+    }
     return out.take();
   }
   // The sender already sees what it typed; an echo would only repeat it.

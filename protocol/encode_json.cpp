@@ -49,6 +49,7 @@ struct json_encoder {
         .strings("members", *e.members)
         .str("topic", e.topic)
         .number("seq", e.seq)
+        .boolean("presence", e.presence)
         .take();
   }
   std::string operator()(const ok_say_event& e) const {

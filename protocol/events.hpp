@@ -25,6 +25,10 @@ struct ok_join_event {
   const std::vector<std::string>* members;  // never null
   std::string_view topic;
   std::uint64_t seq;  // the room's latest seq at the moment of joining
+  // Whether the room announces joins, parts and quits (rooms.presence_max_members); when not,
+  // the human format says so, naming the limit.
+  bool presence;
+  std::size_t presence_max_members;
 };
 struct ok_say_event { std::string_view room; std::uint64_t seq; };      // chat line, /say, /me
 struct ok_msg_event { std::string_view to; };                            // /msg

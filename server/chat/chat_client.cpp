@@ -173,7 +173,7 @@ void chat_client::stop(disconnect_reason reason, stop_mode mode, std::string_vie
     spdlog::info("conn {} closed peer={} nick={} reason={}", id_, peer(),
                  nick_.empty() ? "-" : nick_, to_string(reason));
     if (registered()) {
-      dir_.notify_peers(*this, protocol::quit_event{nick_, why});
+      dir_.notify_peers(*this, protocol::quit_event{nick_, why}, peer_event::presence);
       while (!rooms_.empty()) leave_room(*rooms_.back());
       dir_.release_nick(nick_);
     }

@@ -121,11 +121,13 @@ room* chat_client::joined_room(const std::string& canonical) const {
 void chat_client::handle_join(const std::string& name, bool automatic) {
   const auto canonical = protocol::normalize_room(name);
   if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
+  const std::size_t presence_limit = dir_.cfg().rooms.presence_max_members;
   if (room* already = joined_room(*canonical)) {
     current_ = already;
     const auto nicks = already->member_nicks();
     return send(protocol::ok_join_event{already->name(), &nicks, already->topic(),
-                                        already->last_seq()});
+                                        already->last_seq(),
+                                        already->sends_presence(presence_limit), presence_limit});
   }
   const auto& limits = dir_.cfg().limits;
   if (rooms_.size() >= limits.max_rooms_per_client) {
@@ -141,23 +143,35 @@ void chat_client::handle_join(const std::string& name, bool automatic) {
   target->add_member(*this);
   rooms_.push_back(target);
   current_ = target;
+  // Decided once, with the joiner counted: what the ok says is what the others get.
+  const bool presence = target->sends_presence(presence_limit);
+  target->watch_presence(presence_limit);
 
   if (automatic) {
     send(protocol::join_event{target->name(), nick_});
   } else {
     const auto nicks = target->member_nicks();
-    send(protocol::ok_join_event{target->name(), &nicks, target->topic(), target->last_seq()});
+    send(protocol::ok_join_event{target->name(), &nicks, target->topic(), target->last_seq(),
+                                 presence, presence_limit});
   }
   for (const stored_message* m : target->recent(dir_.cfg().rooms.history_replay)) {
     send(protocol::msg_event{target->name(), m->from, m->text, m->seq, m->ts, m->action, true});
   }
-  target->notify(protocol::join_event{target->name(), nick_}, this);
+  if (presence) {
+    target->notify(protocol::join_event{target->name(), nick_}, this);
+  } else {
+    dir_.metrics().presence_suppressed(presence_kind::join).inc();
+  }
 }
 
 void chat_client::leave_room(room& r) {
   rooms_.erase(std::remove(rooms_.begin(), rooms_.end(), &r), rooms_.end());
   if (current_ == &r) current_ = rooms_.empty() ? nullptr : rooms_.back();
-  if (r.remove_member(*this)) dir_.remove_room(r);
+  if (r.remove_member(*this)) {
+    dir_.remove_room(r);
+  } else {
+    r.watch_presence(dir_.cfg().rooms.presence_max_members);
+  }
 }
 
 void chat_client::handle_part(const std::string& name) {
@@ -172,7 +186,11 @@ void chat_client::handle_part(const std::string& name) {
   if (target == nullptr) return send_error(error_code::not_in_room, "you are in no room");
 
   const std::string room_name = target->name();
-  target->notify(protocol::part_event{room_name, nick_}, this);
+  if (target->sends_presence(dir_.cfg().rooms.presence_max_members)) {  // the leaver counted
+    target->notify(protocol::part_event{room_name, nick_}, this);
+  } else {
+    dir_.metrics().presence_suppressed(presence_kind::part).inc();
+  }
   leave_room(*target);
   send(protocol::ok_part_event{room_name});
 }

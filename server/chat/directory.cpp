@@ -124,12 +124,17 @@ std::vector<protocol::room_info> directory::list_rooms() const {
 
 // ---- notices ----------------------------------------------------------------------------------
 
-void directory::notify_peers(chat_client& subject, const protocol::event& ev) {
+void directory::notify_peers(chat_client& subject, const protocol::event& ev, peer_event kind) {
   const std::uint64_t epoch = ++mark_epoch_;
   subject.mark = epoch;
   encoded_event lines(ev);
   const send_urgency urgency = lines.urgency();
+  const std::size_t presence_limit = cfg_.rooms.presence_max_members;
   for (room* r : subject.rooms()) {
+    if (kind == peer_event::presence && !r->sends_presence(presence_limit)) {
+      metrics_.presence_suppressed(presence_kind::quit).inc();
+      continue;
+    }
     for (chat_client* member : r->members()) {
       if (member->mark == epoch) continue;
       member->mark = epoch;

@@ -25,6 +25,10 @@ namespace chatd {
 class chat_client;
 class room;
 
+// What notify_peers sends: a change (a nick) goes through every shared room; presence (a quit)
+// only through the rooms that send presence (room::sends_presence).
+enum class peer_event { change, presence };
+
 class directory {
  public:
   directory(asio::any_io_executor executor, const config& cfg, server_metrics& metrics);
@@ -66,8 +70,11 @@ class directory {
   std::size_t room_count() const noexcept { return rooms_.size(); }
   std::vector<protocol::room_info> list_rooms() const;
 
-  // Sends `ev` once to every client sharing a room with `subject`, never to `subject`.
-  void notify_peers(chat_client& subject, const protocol::event& ev);
+  // Sends `ev` once to every client sharing a room with `subject`, never to `subject`. For
+  // presence, a room that does not send it (counted with `subject` still in it) is skipped and
+  // counts one suppressed quit; its members hear of it only through another shared room.
+  void notify_peers(chat_client& subject, const protocol::event& ev,
+                    peer_event kind = peer_event::change);
 
   // Logs that a client hit a limit: at most one line per second for each kind of offence over
   // all clients (the rest are counted in the metrics and summed up in the next line).

@@ -6,6 +6,7 @@
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
 
 #include "protocol/names.hpp"
 #include "server/chat/chat_client.hpp"
@@ -68,6 +69,18 @@ std::vector<std::string> room::member_nicks() const {
   nicks.reserve(keyed.size());
   for (auto& [folded, nick] : keyed) nicks.push_back(std::move(nick));
   return nicks;
+}
+
+void room::watch_presence(std::size_t limit) {
+  const auto change = presence_.update(members_.size(), limit, presence_watch::clock::now());
+  if (!change || !change->logged) return;
+  std::string more;
+  if (change->suppressed > 0) {
+    more = fmt::format("; {} more changes not logged", change->suppressed);
+  }
+  spdlog::info("room {} now has {} {}: presence {} (rooms.presence_max_members {}{})", name_,
+               members_.size(), members_.size() == 1 ? "member" : "members",
+               presence_.on() ? "on" : "off", limit, more);
 }
 
 void room::publish(publish_request request) {

@@ -15,6 +15,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "protocol/events.hpp"
+#include "server/chat/presence.hpp"
 #include "server/chat/room_log.hpp"
 
 namespace chatd {
@@ -60,6 +61,16 @@ class room : public std::enable_shared_from_this<room> {
   // The members' nicks, sorted as /who shows them (case-insensitively).
   std::vector<std::string> member_nicks() const;
 
+  // Presence (presence.hpp): whether the room announces a join, part or quit now, under
+  // rooms.presence_max_members `limit`. The member it is about counts, so ask after adding a
+  // joiner and before removing a leaver.
+  bool sends_presence(std::size_t limit) const noexcept {
+    return presence_on(members_.size(), limit);
+  }
+  // After a member joined or left: logs (info) when the room has crossed `limit` since the
+  // last call, "room dev now has 1001 members: presence off (...)", and the way back.
+  void watch_presence(std::size_t limit);
+
   // Queues a message for the broadcaster. Never waits; publishers bound themselves.
   void publish(publish_request request);
   // Sends `ev` to every member but `except`.
@@ -80,6 +91,7 @@ class room : public std::enable_shared_from_this<room> {
   slow_loop_watch& slow_loop_;
   std::string topic_;
   std::vector<chat_client*> members_;  // in join order; a client leaves before it goes
+  presence_watch presence_;
 
   std::deque<publish_request> queue_;
   std::unique_ptr<asio::steady_timer> wake_;  // the broadcaster sleeps on it while idle

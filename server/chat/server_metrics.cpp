@@ -110,6 +110,16 @@ server_metrics::server_metrics(metrics::registry& reg)
                                {"source"});
   slow_loop_[0] = &slow.add({{"source", "task"}});
   slow_loop_[1] = &slow.add({{"source", "lag"}});
+
+  auto& suppressed = reg.add_counter(
+      "chatd_presence_suppressed_total",
+      "Joins, parts and quits a room did not announce because it had more than "
+      "rooms.presence_max_members members (one per room and event, not per member).",
+      {"event"});
+  for (const auto kind : all_presence_kinds) {
+    presence_suppressed_[static_cast<std::size_t>(kind)] =
+        &suppressed.add({{"event", std::string(to_string(kind))}});
+  }
 }
 
 }  // namespace chatd

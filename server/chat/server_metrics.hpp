@@ -11,6 +11,7 @@
 #include "metrics/registry.hpp"
 #include "protocol/command.hpp"
 #include "protocol/error_code.hpp"
+#include "server/chat/presence.hpp"
 #include "server/transport/disconnect_reason.hpp"
 
 namespace chatd {
@@ -52,6 +53,11 @@ class server_metrics {
   metrics::counter& config_reloads(bool ok) { return *reloads_[ok ? 0 : 1]; }
   // Times the loop was held past log.slow_loop: by a task that timed itself, or seen as lag.
   metrics::counter& slow_loop(bool lag) { return *slow_loop_[lag ? 1 : 0]; }
+  // Joins, parts and quits a room did not announce because it was above
+  // rooms.presence_max_members: one per room and event, however many members it has.
+  metrics::counter& presence_suppressed(presence_kind kind) {
+    return *presence_suppressed_[static_cast<std::size_t>(kind)];
+  }
 
  private:
   std::array<metrics::counter*, 2> rejected_{};
@@ -60,6 +66,7 @@ class server_metrics {
   std::array<metrics::counter*, std::size(protocol::all_error_codes)> errors_{};
   std::array<metrics::counter*, 2> reloads_{};  // ok, failed
   std::array<metrics::counter*, 2> slow_loop_{};  // task, lag
+  std::array<metrics::counter*, std::size(all_presence_kinds)> presence_suppressed_{};
 };
 
 // The label value for a command: its name, with "text" for a plain chat line.

@@ -54,6 +54,8 @@ TEST(MetricsValues, StartAtZeroWithEverySeriesPresent) {
                    {"idle-timeout", 0}, {"slow-consumer", 0}, {"server-shutdown", 0},
                    {"error", 0}});
   EXPECT_EQ(scraped.value("chatd_errors_total", {{"code", "nick-taken"}}), 0);
+  expect_by_label(scraped, "chatd_presence_suppressed_total", "event",
+                  {{"join", 0}, {"part", 0}, {"quit", 0}});
 }
 
 TEST(MetricsValues, AfterKnownTrafficAreExactlyWhatItProduced) {

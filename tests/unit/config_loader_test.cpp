@@ -39,7 +39,8 @@ std::string dump(const config& c) {
       << "limits.shutdown_grace=" << c.limits.shutdown_grace.count() << "ms\n"
       << "rooms.default=" << c.rooms.default_room << "\n"
       << "rooms.history=" << c.rooms.history << "\n"
-      << "rooms.history_replay=" << c.rooms.history_replay << "\n";
+      << "rooms.history_replay=" << c.rooms.history_replay << "\n"
+      << "rooms.presence_max_members=" << c.rooms.presence_max_members << "\n";
   return out.str();
 }
 
@@ -113,6 +114,7 @@ rooms:
   history: 200
   history_replay: 200
   presence_delay: 250ms
+  presence_max_members: 250
 )");
   EXPECT_EQ(c.listen.chat.host, "::1");
   EXPECT_EQ(c.listen.chat.port, 7001);
@@ -137,6 +139,15 @@ rooms:
   EXPECT_EQ(c.rooms.history, 200u);
   EXPECT_EQ(c.rooms.history_replay, 200u);
   EXPECT_EQ(c.rooms.presence_delay, 250ms);
+  EXPECT_EQ(c.rooms.presence_max_members, 250u);
+}
+
+TEST(ConfigLoader, TakesZeroAsNoPresenceLimit) {
+  EXPECT_EQ(config{}.rooms.presence_max_members, 1000u);
+  EXPECT_EQ(load("rooms:\n  presence_max_members: 0\n").rooms.presence_max_members, 0u);
+  EXPECT_EQ(load("rooms:\n  presence_max_members: 1\n").rooms.presence_max_members, 1u);
+  EXPECT_EQ(load("rooms:\n  presence_max_members: 1000000\n").rooms.presence_max_members,
+            1'000'000u);
 }
 
 TEST(ConfigLoader, LoadsTheSampleConfigAsExactlyTheDefaults) {
@@ -323,6 +334,8 @@ TEST(ConfigLoader, RejectsNumbersOutOfRange) {
       {"rooms:\n  history: 100001\n", 2, "rooms.history", "expected an integer from 0 to 100000"},
       {"rooms:\n  presence_delay: 11s\n", 2, "rooms.presence_delay",
        "expected a duration from 0s to 10s"},
+      {"rooms:\n  presence_max_members: 1000001\n", 2, "rooms.presence_max_members",
+       "expected 0 (no limit) or an integer from 1 to 1000000, got '1000001'"},
   });
 }
 
@@ -333,6 +346,7 @@ TEST(ConfigLoader, RejectsNegativeNumbers) {
       {"limits:\n  register_timeout: -1s\n", 2, "limits.register_timeout", "got '-1s'"},
       {"limits:\n  max_line_bytes: -4096\n", 2, "limits.max_line_bytes", "got '-4096'"},
       {"rooms:\n  history_replay: -1\n", 2, "rooms.history_replay", "got '-1'"},
+      {"rooms:\n  presence_max_members: -1\n", 2, "rooms.presence_max_members", "got '-1'"},
   });
 }
 

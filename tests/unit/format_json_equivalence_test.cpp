@@ -57,6 +57,7 @@ struct reference_encoder {
     j["members"] = *e.members;
     j["topic"] = s(e.topic);
     j["seq"] = e.seq;
+    j["presence"] = e.presence;
     return line(j);
   }
   std::string operator()(const ok_say_event& e) const {
@@ -215,8 +216,8 @@ std::vector<std::string> encode_all_both_ways(std::string_view a, std::string_vi
   const event events[] = {
       welcome_event{a},
       ok_event{a},
-      ok_join_event{a, &members, b, n},
-      ok_join_event{b, &no_members, "", 0},
+      ok_join_event{a, &members, b, n, true, n},
+      ok_join_event{b, &no_members, "", 0, false, n},
       ok_say_event{a, n},
       ok_msg_event{a},
       ok_nick_event{a},

@@ -37,12 +37,20 @@ const format_case format_cases[] = {
      "* Pick a nickname: type it and press Enter (letters, digits, _ and -; /help for commands).\r\n",
      R"({"type":"welcome","server":"chatd","version":"0.1.0"})"},
     {"PlainOk", ok_event{"quit"}, "* ok: quit\r\n", R"({"type":"ok","cmd":"quit"})"},
-    {"OkJoin", ok_join_event{"lobby", &two_members, "Release day", 42},
+    {"OkJoin", ok_join_event{"lobby", &two_members, "Release day", 42, true, 1000},
      "* You joined [lobby] (2 members: alice, bob).\r\n* Topic: Release day\r\n",
-     R"({"type":"ok","cmd":"join","room":"lobby","members":["alice","bob"],"topic":"Release day","seq":42})"},
-    {"OkJoinNewRoom", ok_join_event{"dev", &one_member, "", 0},
+     R"({"type":"ok","cmd":"join","room":"lobby","members":["alice","bob"],"topic":"Release day","seq":42,"presence":true})"},
+    {"OkJoinNewRoom", ok_join_event{"dev", &one_member, "", 0, true, 1000},
      "* You joined [dev] (1 member: alice).\r\n",
-     R"({"type":"ok","cmd":"join","room":"dev","members":["alice"],"topic":"","seq":0})"},
+     R"({"type":"ok","cmd":"join","room":"dev","members":["alice"],"topic":"","seq":0,"presence":true})"},
+    {"OkJoinWithoutPresence", ok_join_event{"lobby", &two_members, "Release day", 42, false, 1000},
+     "* You joined [lobby] (2 members: alice, bob).\r\n* Topic: Release day\r\n"
+     "* [lobby] has more than 1000 members: joins, parts and quits are not announced.\r\n",
+     R"({"type":"ok","cmd":"join","room":"lobby","members":["alice","bob"],"topic":"Release day","seq":42,"presence":false})"},
+    {"OkJoinWithoutPresenceOrTopic", ok_join_event{"dev", &two_members, "", 0, false, 1},
+     "* You joined [dev] (2 members: alice, bob).\r\n"
+     "* [dev] has more than 1 member: joins, parts and quits are not announced.\r\n",
+     R"({"type":"ok","cmd":"join","room":"dev","members":["alice","bob"],"topic":"","seq":0,"presence":false})"},
     {"OkSay", ok_say_event{"lobby", 7}, "", R"({"type":"ok","cmd":"say","room":"lobby","seq":7})"},
     {"OkMsg", ok_msg_event{"bob"}, "", R"({"type":"ok","cmd":"msg","to":"bob"})"},
     {"OkNick", ok_nick_event{"alice"}, "* You are now known as alice.\r\n",
@@ -244,7 +252,7 @@ TEST(EncodeHuman, KeepsNonAsciiAndTurnsStrayControlsIntoSpaces) {
 
 TEST(EncodeHuman, ListsEveryRoomMemberWhenJoining) {
   const std::vector<std::string> three{"alice", "bob", "carol"};
-  EXPECT_EQ(encode(ok_join_event{"dev", &three, "", 5}, output_format::human),
+  EXPECT_EQ(encode(ok_join_event{"dev", &three, "", 5, true, 3}, output_format::human),
             "* You joined [dev] (3 members: alice, bob, carol).\r\n");
 }
 
