@@ -62,13 +62,17 @@ struct human_encoder {
   std::string operator()(const ok_event& e) const { return one_line({"* ok: ", e.cmd}); }
   std::string operator()(const ok_join_event& e) const {
     human_text out;
-    out.line({"* You joined [", e.room, "] (", count_of(e.members->size(), "member", "members"),
-              ": ", join_names(*e.members), ")."});
+    if (e.presence) {
+      out.line({"* You joined [", e.room, "] (", count_of(e.members->size(), "member", "members"),
+                ": ", join_names(*e.members), ")."});
+    } else {
+      out.line({"* You joined [", e.room, "] (", count_of(e.total, "member", "members"), ")."});
+    }
     if (!e.topic.empty()) out.line({"* Topic: ", e.topic});
     if (!e.presence) {
       out.line({"* [", e.room, "] has more than ",
                 count_of(e.presence_max_members, "member", "members"),
-                ": joins, parts and quits are not announced."});
+                ": joins, parts and quits are not announced; /who lists them."});
     }
     return out.take();
   }

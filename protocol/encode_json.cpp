@@ -44,13 +44,16 @@ struct json_encoder {
   }
   std::string operator()(const ok_event& e) const { return ok(e.cmd, 0).take(); }
   std::string operator()(const ok_join_event& e) const {
-    return ok("join", e.room.size() + total_size(*e.members) + e.topic.size())
-        .str("room", e.room)
-        .strings("members", *e.members)
+    static const std::vector<std::string> none;
+    const auto& listed = e.presence ? *e.members : none;
+    json_line j = ok("join", e.room.size() + total_size(listed) + e.topic.size());
+    j.str("room", e.room)
+        .strings("members", listed)
         .str("topic", e.topic)
         .number("seq", e.seq)
-        .boolean("presence", e.presence)
-        .take();
+        .boolean("presence", e.presence);
+    if (!e.presence) j.number("total", e.total);
+    return j.take();
   }
   std::string operator()(const ok_say_event& e) const {
     json_line j("ok", e.room.size());

@@ -29,6 +29,9 @@ struct ok_join_event {
   // the human format says so, naming the limit.
   bool presence;
   std::size_t presence_max_members;
+  // Members in all. Without presence the ok lists none (a list nobody keeps current is stale
+  // at once, and at 19 000 members it made every join cost the room's size): it says how many.
+  std::size_t total = 0;
 };
 struct ok_say_event { std::string_view room; std::uint64_t seq; };      // chat line, /say, /me
 struct ok_msg_event { std::string_view to; };                            // /msg

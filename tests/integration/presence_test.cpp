@@ -63,12 +63,12 @@ TEST(Presence, TheJoinOverTheLimitIsNotAnnouncedButWhoListsEveryone) {
   expect_room_event(a, "join", "big", "c");
   expect_room_event(b, "join", "big", "c");
 
-  // The fourth makes 4: over the limit. Its ok says so (the field comes last, after the ones it
-  // always had) and lists everyone; no one hears of it.
+  // The fourth makes 4: over the limit. Its ok says so (the fields come last, after the ones it
+  // always had), lists nobody and says how many there are; no one hears of it.
   d.send_line("/join big");
   EXPECT_EQ(d.read_raw_lines(1),
-            R"({"type":"ok","cmd":"join","room":"big","members":["a","b","c","d"],"topic":"",)"
-            R"("seq":0,"presence":false})"
+            R"({"type":"ok","cmd":"join","room":"big","members":[],"topic":"",)"
+            R"("seq":0,"presence":false,"total":4})"
             "\r\n");
   a.expect_quiet_json();
   b.expect_quiet_json();
@@ -284,9 +284,10 @@ TEST(Presence, TheHumanJoinSaysWhenJoinsAreNotAnnounced) {
   test_client carol = human("carol");
   carol.send_line("/join #big");
   EXPECT_EQ(carol.read_raw_lines(3),
-            "* You joined [big] (3 members: a, bob, carol).\r\n"
+            "* You joined [big] (3 members).\r\n"
             "* Topic: hush\r\n"
-            "* [big] has more than 2 members: joins, parts and quits are not announced.\r\n");
+            "* [big] has more than 2 members: joins, parts and quits are not announced; /who lists "
+            "them.\r\n");
   carol.expect_quiet_human();
   bob.expect_quiet_human();  // carol's join was not announced
 }

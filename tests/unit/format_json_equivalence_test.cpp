@@ -54,10 +54,11 @@ struct reference_encoder {
   std::string operator()(const ok_join_event& e) const {
     ordered_json j = ok("join");
     j["room"] = s(e.room);
-    j["members"] = *e.members;
+    j["members"] = e.presence ? *e.members : std::vector<std::string>{};
     j["topic"] = s(e.topic);
     j["seq"] = e.seq;
     j["presence"] = e.presence;
+    if (!e.presence) j["total"] = e.total;
     return line(j);
   }
   std::string operator()(const ok_say_event& e) const {
@@ -218,6 +219,7 @@ std::vector<std::string> encode_all_both_ways(std::string_view a, std::string_vi
       ok_event{a},
       ok_join_event{a, &members, b, n, true, n},
       ok_join_event{b, &no_members, "", 0, false, n},
+      ok_join_event{b, &members, a, n, false, n, n},
       ok_say_event{a, n},
       ok_msg_event{a},
       ok_nick_event{a},

@@ -43,14 +43,14 @@ const format_case format_cases[] = {
     {"OkJoinNewRoom", ok_join_event{"dev", &one_member, "", 0, true, 1000},
      "* You joined [dev] (1 member: alice).\r\n",
      R"({"type":"ok","cmd":"join","room":"dev","members":["alice"],"topic":"","seq":0,"presence":true})"},
-    {"OkJoinWithoutPresence", ok_join_event{"lobby", &two_members, "Release day", 42, false, 1000},
-     "* You joined [lobby] (2 members: alice, bob).\r\n* Topic: Release day\r\n"
-     "* [lobby] has more than 1000 members: joins, parts and quits are not announced.\r\n",
-     R"({"type":"ok","cmd":"join","room":"lobby","members":["alice","bob"],"topic":"Release day","seq":42,"presence":false})"},
-    {"OkJoinWithoutPresenceOrTopic", ok_join_event{"dev", &two_members, "", 0, false, 1},
-     "* You joined [dev] (2 members: alice, bob).\r\n"
-     "* [dev] has more than 1 member: joins, parts and quits are not announced.\r\n",
-     R"({"type":"ok","cmd":"join","room":"dev","members":["alice","bob"],"topic":"","seq":0,"presence":false})"},
+    {"OkJoinWithoutPresence", ok_join_event{"lobby", &two_members, "Release day", 42, false, 1000, 1500},
+     "* You joined [lobby] (1500 members).\r\n* Topic: Release day\r\n"
+     "* [lobby] has more than 1000 members: joins, parts and quits are not announced; /who lists them.\r\n",
+     R"({"type":"ok","cmd":"join","room":"lobby","members":[],"topic":"Release day","seq":42,"presence":false,"total":1500})"},
+    {"OkJoinWithoutPresenceOrTopic", ok_join_event{"dev", &two_members, "", 0, false, 1, 2},
+     "* You joined [dev] (2 members).\r\n"
+     "* [dev] has more than 1 member: joins, parts and quits are not announced; /who lists them.\r\n",
+     R"({"type":"ok","cmd":"join","room":"dev","members":[],"topic":"","seq":0,"presence":false,"total":2})"},
     {"OkSay", ok_say_event{"lobby", 7}, "", R"({"type":"ok","cmd":"say","room":"lobby","seq":7})"},
     {"OkMsg", ok_msg_event{"bob"}, "", R"({"type":"ok","cmd":"msg","to":"bob"})"},
     {"OkNick", ok_nick_event{"alice"}, "* You are now known as alice.\r\n",
