@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "protocol/utf8.hpp"
 
@@ -182,11 +183,36 @@ class control_stripper {
 
 }  // namespace
 
+namespace {
+
+bool is_plain(char c) noexcept { return (c >= 0x20 && c < 0x7F) || c == '\t'; }
+
+// True if every byte is printable ASCII or TAB, looked at 8 bytes at a time (every chat line
+// passes through here): a word with no byte below 0x20, none at 0x7F and none at 0x80 or above
+// is plain; any other word is looked at byte by byte (a TAB, or something to clean).
+bool all_plain(std::string_view s) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101;
+  constexpr std::uint64_t highs = 0x8080808080808080;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, sizeof w);
+    const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+    const std::uint64_t x = w ^ (ones * 0x7F);
+    const std::uint64_t del = (x - ones) & ~x & highs;
+    if (((w & highs) | below_space | del) != 0 &&
+        !std::all_of(s.data() + i, s.data() + i + 8, is_plain))
+      return false;
+  }
+  return std::all_of(s.data() + i, s.data() + s.size(), is_plain);
+}
+
+}  // namespace
+
 std::string sanitize(std::string_view line) {
   // Most lines are printable ASCII and TAB, which every step below keeps as they are (in the
   // ground state nothing else happens to them): no need to decode them one by one.
-  const auto is_plain = [](char c) { return (c >= 0x20 && c < 0x7F) || c == '\t'; };
-  if (std::all_of(line.begin(), line.end(), is_plain)) return std::string(line);
+  if (all_plain(line)) return std::string(line);
 
   std::string without_telnet;  // only needed when there is an IAC, which is rare
   std::string_view bytes = line;

@@ -1,5 +1,6 @@
 #include "protocol/timestamp.hpp"
 
+#include <climits>
 #include <cstdint>
 
 namespace chatd::protocol {
@@ -53,23 +54,38 @@ char* put_number(char* p, std::int64_t value, int width) {
 }  // namespace
 
 void append_iso8601(std::string& out, timestamp_ms ts) {
-  const civil_time t = to_civil(ts);
-  char text[48];  // a year of at most 21 characters (sign and 20 digits), and 20 more
-  char* p = put_number(text, t.year, 4);
-  *p++ = '-';
-  p = put_number(p, t.month, 2);
-  *p++ = '-';
-  p = put_number(p, t.day, 2);
-  *p++ = 'T';
-  p = put_number(p, t.hour, 2);
-  *p++ = ':';
-  p = put_number(p, t.minute, 2);
-  *p++ = ':';
-  p = put_number(p, t.second, 2);
-  *p++ = '.';
-  p = put_number(p, t.millisecond, 3);
-  *p++ = 'Z';
-  out.append(text, static_cast<std::size_t>(p - text));
+  // Every message of one read has the same timestamp, and all of a second share everything up
+  // to the milliseconds: the calendar arithmetic runs once a second, not once a message.
+  static thread_local std::int64_t cached_second = INT64_MIN;
+  static thread_local char prefix[40];  // "2026-11-22T01:56:35."
+  static thread_local std::size_t prefix_size = 0;
+  std::int64_t second = ts / 1000;  // floored, without overflow at either end
+  int ms = static_cast<int>(ts % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --second;
+  }
+  if (second != cached_second) {
+    const civil_time t = to_civil(ts);
+    char* p = put_number(prefix, t.year, 4);
+    *p++ = '-';
+    p = put_number(p, t.month, 2);
+    *p++ = '-';
+    p = put_number(p, t.day, 2);
+    *p++ = 'T';
+    p = put_number(p, t.hour, 2);
+    *p++ = ':';
+    p = put_number(p, t.minute, 2);
+    *p++ = ':';
+    p = put_number(p, t.second, 2);
+    *p++ = '.';
+    prefix_size = static_cast<std::size_t>(p - prefix);
+    cached_second = second;
+  }
+  const char tail[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                        static_cast<char>('0' + ms % 10), 'Z'};
+  out.append(prefix, prefix_size);
+  out.append(tail, sizeof tail);
 }
 
 std::string hours_minutes(timestamp_ms ts) {

@@ -1,8 +1,8 @@
 #include "server/transport/gathered_writer.hpp"
 
 #include <sys/socket.h>
-#include <sys/uio.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -11,34 +11,10 @@ namespace chatd {
 
 namespace {
 
-// Sends what the socket takes now of lines[first..], starting `offset` bytes into the first,
-// in one call. Returns the bytes sent, 0 if the socket buffer is full (EAGAIN), or -1 with
-// errno set. Asio's async_write would split the gather at 64 buffers and go through the loop
-// once per call; this writes straight away and waits only when the peer is slow.
-//
-// The lines are copied into one flat buffer first rather than handed over as an iovec each:
-// the kernel's copy from user memory costs about as much per segment as for a few hundred
-// bytes, and chat lines are a few hundred bytes (docs/benchmarks.md). A line too long for the
-// buffer goes alone, uncopied.
-ssize_t send_gathered(int fd, const std::vector<line_ptr>& lines, std::size_t first,
-                      std::size_t offset) {
-  static thread_local std::array<char, gathered_writer::max_bytes_per_write> flat;
-  const char* data = flat.data();
-  std::size_t size = 0;
-  const std::string_view head = *lines[first];
-  if (head.size() - offset > flat.size()) {
-    data = head.data() + offset;
-    size = head.size() - offset;
-  } else {
-    for (std::size_t i = first; i < lines.size(); ++i) {
-      const std::string_view line = *lines[i];
-      const std::size_t skip = i == first ? offset : 0;
-      const std::size_t n = line.size() - skip;
-      if (size + n > flat.size()) break;
-      std::memcpy(flat.data() + size, line.data() + skip, n);
-      size += n;
-    }
-  }
+// Sends what the socket takes now of `size` bytes at `data`. Returns the bytes sent, 0 if the
+// socket buffer is full (EAGAIN), or -1 with errno set. Straight away, not through the loop:
+// the writer waits only when the peer is slow.
+ssize_t send_now(int fd, const char* data, std::size_t size) {
   for (;;) {
     const ssize_t sent = ::send(fd, data, size, MSG_NOSIGNAL);  // no SIGPIPE on a gone peer
     if (sent >= 0) return sent;
@@ -52,62 +28,69 @@ ssize_t send_gathered(int fd, const std::vector<line_ptr>& lines, std::size_t fi
 
 gathered_writer::result gathered_writer::write(int fd, outbound_queue& queue,
                                                std::size_t& written, std::size_t& released) {
-  if (!batch_.empty()) {  // a blocked batch goes first
-    const result r = send_batch(fd, written);
+  if (partial_) {  // a partly written line goes first
+    const result r = send_partial(fd, written);
     if (r == result::blocked) return r;
     released += drop();
     if (r == result::failed) return r;
   }
-  batch_.swap(scratch_);  // borrow the loop's vector for this run
-  result r = result::drained;
+  buffer& flat = flat_;
   while (!queue.empty()) {
-    batch_bytes_ = queue.take(batch_, max_lines_per_write, max_bytes_per_write);
-    first_ = offset_ = 0;
-    r = send_batch(fd, written);
-    if (r == result::blocked) {
-      // Keep the batch (its own vector: the scratch goes back to the loop).
-      std::vector<line_ptr> kept(std::make_move_iterator(batch_.begin() + first_),
-                                 std::make_move_iterator(batch_.end()));
-      batch_.clear();
-      batch_.swap(scratch_);
-      batch_ = std::move(kept);
-      first_ = 0;
-      return r;
+    if (queue.peek(0).size() > flat.size()) {
+      offset_ = 0;
+      partial_ = queue.take_front();
+      const result r = send_partial(fd, written);
+      if (r == result::blocked) return r;
+      released += drop();
+      if (r == result::failed) return r;
+      continue;
     }
-    released += batch_bytes_;
-    batch_bytes_ = 0;
-    batch_.clear();
-    if (r == result::failed) break;
+    const std::size_t most = std::min(queue.size(), max_lines_per_write);
+    std::size_t lines = 0;
+    std::size_t size = 0;
+    for (; lines < most; ++lines) {
+      const line_ptr& line = queue.peek(lines);
+      if (size + line.size() > flat.size()) break;
+      std::memcpy(flat.data() + size, line.data(), line.size());
+      size += line.size();
+    }
+    const ssize_t sent = send_now(fd, flat.data(), size);
+    if (sent < 0) {
+      released += queue.pop(lines);  // what this call took is dropped, as the result says
+      return result::failed;
+    }
+    written += static_cast<std::size_t>(sent);
+    std::size_t done = 0;
+    auto left = static_cast<std::size_t>(sent);
+    while (done < lines && queue.peek(done).size() <= left) left -= queue.peek(done++).size();
+    released += queue.pop(done);
+    if (done == lines) continue;
+    // The socket is full. A line it took part of leaves the queue with how far it got; the
+    // rest stays queued, where the connection's byte bound still sees it.
+    if (left > 0) {
+      partial_ = queue.take_front();
+      offset_ = static_cast<std::uint32_t>(left);
+    }
+    return result::blocked;
   }
-  batch_.swap(scratch_);
-  return r;
+  return result::drained;
 }
 
-gathered_writer::result gathered_writer::send_batch(int fd, std::size_t& written) {
-  while (first_ < batch_.size()) {
-    const ssize_t sent = send_gathered(fd, batch_, first_, offset_);
+gathered_writer::result gathered_writer::send_partial(int fd, std::size_t& written) {
+  while (offset_ < partial_.size()) {
+    const ssize_t sent = send_now(fd, partial_.data() + offset_, partial_.size() - offset_);
     if (sent < 0) return result::failed;
     if (sent == 0) return result::blocked;  // the peer's window is full
     written += static_cast<std::size_t>(sent);
-    for (auto left = static_cast<std::size_t>(sent); left > 0;) {
-      const std::size_t rest = batch_[first_].size() - offset_;
-      if (left < rest) {
-        offset_ += static_cast<std::uint32_t>(left);
-        break;
-      }
-      left -= rest;
-      ++first_;
-      offset_ = 0;
-    }
+    offset_ += static_cast<std::uint32_t>(sent);
   }
   return result::drained;
 }
 
 std::size_t gathered_writer::drop() noexcept {
-  const std::size_t bytes = batch_bytes_;
-  batch_.clear();
-  std::vector<line_ptr>().swap(batch_);
-  batch_bytes_ = first_ = offset_ = 0;
+  const std::size_t bytes = in_flight();
+  partial_.reset();
+  offset_ = 0;
   return bytes;
 }
 

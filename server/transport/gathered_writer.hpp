@@ -1,10 +1,10 @@
 // Writes a connection's outbound queue to a non-blocking socket: many queued lines in one
-// sendmsg, partial writes resumed where they stopped.
+// send, partial writes resumed where they stopped.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "server/transport/outbound_queue.hpp"
 
@@ -20,33 +20,39 @@ class gathered_writer {
 
   // The writer hands the kernel at most this much per call. Under fan-out load a member's
   // queue holds many small lines; one call for all of them is what keeps the cost per
-  // delivery low (the kernel accepts up to 1024 iovecs).
+  // delivery low.
   static constexpr std::size_t max_lines_per_write = 512;
   static constexpr std::size_t max_bytes_per_write = 256 * 1024;
+  using buffer = std::array<char, max_bytes_per_write>;
 
-  // `scratch` is a loop-wide vector lent to whichever writer is writing, so a writer that
-  // is not blocked mid-batch holds no batch of its own.
-  explicit gathered_writer(std::vector<line_ptr>& scratch) : scratch_(scratch) {}
+  // `flat` is the loop's buffer, lent to whichever writer is writing.
+  explicit gathered_writer(buffer& flat) noexcept : flat_(flat) {}
 
-  // Writes what `queue` holds (after what is left of a blocked batch) to `fd` until the queue
-  // is empty or the socket is full. Adds the bytes written to `written`, and the bytes of
-  // lines finished with (written or dropped) to `released`.
+  // Writes what `queue` holds (after what is left of a partly written line) to `fd` until the
+  // queue is empty or the socket is full. Adds the bytes written to `written`, and the bytes
+  // of lines finished with (written or dropped) to `released`.
+  //
+  // The lines are copied from the queue into one flat buffer and sent with one send(), rather
+  // than handed over as an iovec each: the kernel's copy from user memory costs about as much
+  // per segment as for a few hundred bytes, and chat lines are a few hundred bytes
+  // (docs/architecture.md). They stay in the queue until the kernel took them, so nothing is
+  // moved for a write that goes through, and a line too long for the buffer is sent alone,
+  // uncopied.
   result write(int fd, outbound_queue& queue, std::size_t& written, std::size_t& released);
 
-  // Bytes taken from the queue and not yet released (a blocked batch).
-  std::size_t in_flight() const noexcept { return batch_bytes_; }
-  // Drops a blocked batch (the connection is cut); returns its bytes.
+  // Bytes taken from the queue and not yet released (a line the socket took only part of).
+  std::size_t in_flight() const noexcept { return partial_ ? partial_.size() : 0; }
+  // Drops a partly written line (the connection is cut); returns its bytes.
   std::size_t drop() noexcept;
 
  private:
-  result send_batch(int fd, std::size_t& written);
+  result send_partial(int fd, std::size_t& written);
 
-  std::vector<line_ptr>& scratch_;
-  std::vector<line_ptr> batch_;  // only while blocked: owns its lines, the queue may be cleared
-  std::size_t batch_bytes_ = 0;
-  // 32-bit: a batch is at most 512 lines, and a line at most max_outbound_bytes (<= 1 GiB).
-  std::uint32_t first_ = 0;   // first line not fully sent
-  std::uint32_t offset_ = 0;  // bytes of it already sent
+  // A line the socket took only part of: it leaves the queue, which may be cleared meanwhile
+  // (an overflow), so the peer never gets half a line followed by something else.
+  buffer& flat_;
+  line_ptr partial_;
+  std::uint32_t offset_ = 0;  // bytes of it already sent (a line is at most 1 GiB)
 };
 
 }  // namespace chatd

@@ -45,6 +45,28 @@ std::size_t outbound_queue::take(std::vector<line_ptr>& batch, std::size_t max_l
   return moved;
 }
 
+std::size_t outbound_queue::pop(std::size_t n) noexcept {
+  std::size_t dropped = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    line_ptr& slot = ring_[head_];
+    dropped += slot.size();
+    slot.reset();
+    head_ = static_cast<std::uint32_t>((head_ + 1) & (ring_.size() - 1));
+  }
+  count_ -= static_cast<std::uint32_t>(n);
+  bytes_ -= dropped;
+  if (count_ == 0) head_ = 0;
+  return dropped;
+}
+
+line_ptr outbound_queue::take_front() noexcept {
+  line_ptr line = std::move(ring_[head_]);
+  bytes_ -= line.size();
+  head_ = static_cast<std::uint32_t>((head_ + 1) & (ring_.size() - 1));
+  if (--count_ == 0) head_ = 0;
+  return line;
+}
+
 std::size_t outbound_queue::clear() noexcept {
   const std::size_t dropped = bytes_;
   for (std::size_t i = 0; i < count_; ++i) ring_[(head_ + i) & (ring_.size() - 1)].reset();

@@ -76,6 +76,14 @@ class outbound_queue {
   // Moves lines from the front into `batch` (appending) until `max_lines` lines or at least
   // `max_bytes` bytes were taken; at least one line if any. Returns the bytes moved.
   std::size_t take(std::vector<line_ptr>& batch, std::size_t max_lines, std::size_t max_bytes);
+  // The i-th line from the front (i < size()), left in place.
+  const line_ptr& peek(std::size_t i) const noexcept {
+    return ring_[(head_ + i) & (ring_.size() - 1)];
+  }
+  // Drops the first n lines (n <= size()); returns their bytes.
+  std::size_t pop(std::size_t n) noexcept;
+  // Removes the front line (the queue must not be empty) and gives it to the caller.
+  line_ptr take_front() noexcept;
 
   // Drops everything queued and frees an oversized ring; returns the bytes dropped.
   std::size_t clear() noexcept;

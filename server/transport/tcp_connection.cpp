@@ -28,7 +28,7 @@ tcp_connection::tcp_connection(transport_context& ctx, asio::ip::tcp::socket soc
       id_(id),
       peer_(std::move(peer)),
       address_(std::move(address)),
-      writer_(ctx.write_scratch) {}
+      writer_(ctx.write_buffer) {}
 
 std::string tcp_connection::task_name(const char* part) const {
   return "conn " + std::to_string(id_) + " " + part;

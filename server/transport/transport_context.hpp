@@ -9,6 +9,7 @@
 
 #include "metrics/counter.hpp"
 #include "server/transport/coalesced_writes.hpp"
+#include "server/transport/gathered_writer.hpp"
 #include "server/transport/outbound_queue.hpp"
 #include "server/transport/write_pass.hpp"
 
@@ -23,8 +24,8 @@ struct transport_context {
 
   // Readers read into this and hand the bytes on before they wait again.
   std::array<char, 64 * 1024> read_buffer{};
-  // The gathered writer's batch vector, lent to one writer at a time.
-  std::vector<line_ptr> write_scratch;
+  // Writers copy the lines of one send into this (gathered_writer.hpp).
+  gathered_writer::buffer write_buffer{};
   // The writers due this turn.
   write_pass writers;
   // The writers whose output may wait a moment for more.

@@ -6,6 +6,7 @@
 
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace chatd::protocol {
 namespace {
@@ -28,6 +29,26 @@ TEST(AppendIso8601, WritesYearsBeforeZeroAndPastFourDigits) {
   EXPECT_EQ(iso(253'402'300'800'000), "ts=10000-01-01T00:00:00.000Z");
   EXPECT_EQ(iso(std::numeric_limits<timestamp_ms>::min()), "ts=-292275055-05-16T16:47:04.192Z");
   EXPECT_EQ(iso(std::numeric_limits<timestamp_ms>::max()), "ts=292278994-08-17T07:12:55.807Z");
+}
+
+// The date and time up to the second are kept from one call to the next: each call must still
+// give its own, whichever second came before.
+TEST(AppendIso8601, GivesEachCallItsOwnSecondAndMilliseconds) {
+  const std::pair<timestamp_ms, const char*> sequence[] = {
+      {1'795'312'595'123, "ts=2026-11-22T01:56:35.123Z"},
+      {1'795'312'595'999, "ts=2026-11-22T01:56:35.999Z"},
+      {1'795'312'596'000, "ts=2026-11-22T01:56:36.000Z"},
+      {1'795'312'595'000, "ts=2026-11-22T01:56:35.000Z"},
+      {0, "ts=1970-01-01T00:00:00.000Z"},
+      {-1, "ts=1969-12-31T23:59:59.999Z"},
+      {-1000, "ts=1969-12-31T23:59:59.000Z"},
+      {-1001, "ts=1969-12-31T23:59:58.999Z"},
+      {999, "ts=1970-01-01T00:00:00.999Z"},
+      {std::numeric_limits<timestamp_ms>::min(), "ts=-292275055-05-16T16:47:04.192Z"},
+      {std::numeric_limits<timestamp_ms>::max(), "ts=292278994-08-17T07:12:55.807Z"},
+      {1'795'312'595'123, "ts=2026-11-22T01:56:35.123Z"},
+  };
+  for (const auto& [ts, text] : sequence) EXPECT_EQ(iso(ts), text) << ts;
 }
 
 TEST(HoursMinutes, IsUtcHhMm) {
