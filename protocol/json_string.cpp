@@ -2,8 +2,8 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 
+#include "protocol/byte_words.hpp"
 #include "protocol/utf8.hpp"
 
 namespace chatd::protocol {
@@ -60,17 +60,13 @@ std::size_t append_non_ascii(std::string& out, std::string_view s, std::size_t i
 }
 
 // True if any of the 8 bytes in `w` is not `plain`: below 0x20, '"', '\\', 0x80 and up, and for
-// the log 0x7F. The usual bit tricks: (x - 0x01..) & ~x & 0x80.. is non-zero exactly when some
-// byte of x is zero.
+// the log 0x7F.
 template <json_escape how>
 constexpr bool has_special_byte(std::uint64_t w) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101;
-  constexpr std::uint64_t highs = 0x8080808080808080;
-  const auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
-  const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
-  std::uint64_t special = (w & highs) | below_space | has_zero(w ^ (ones * '"')) |
-                          has_zero(w ^ (ones * '\\'));
-  if constexpr (how == json_escape::log) special |= has_zero(w ^ (ones * 0x7F));
+  namespace bw = byte_words;
+  std::uint64_t special =
+      bw::non_ascii(w) | bw::below(w, 0x20) | bw::equal_to(w, '"') | bw::equal_to(w, '\\');
+  if constexpr (how == json_escape::log) special |= bw::equal_to(w, 0x7F);
   return special != 0;
 }
 
@@ -82,9 +78,8 @@ void append_string(std::string& out, std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     std::size_t run = i;
-    for (std::uint64_t w; run + 8 <= s.size(); run += 8) {
-      std::memcpy(&w, s.data() + run, 8);
-      if (has_special_byte<how>(w)) break;
+    for (; run + 8 <= s.size(); run += 8) {
+      if (has_special_byte<how>(byte_words::load(s.data() + run))) break;
     }
     while (run < s.size() && byte_classes<how>[static_cast<unsigned char>(s[run])] == plain) ++run;
     out.append(s.data() + i, run - i);

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 
+#include "protocol/byte_words.hpp"
 #include "protocol/utf8.hpp"
 
 namespace chatd::protocol {
@@ -181,26 +181,17 @@ class control_stripper {
   state state_ = state::ground;
 };
 
-}  // namespace
-
-namespace {
-
 bool is_plain(char c) noexcept { return (c >= 0x20 && c < 0x7F) || c == '\t'; }
 
 // True if every byte is printable ASCII or TAB, looked at 8 bytes at a time (every chat line
 // passes through here): a word with no byte below 0x20, none at 0x7F and none at 0x80 or above
 // is plain; any other word is looked at byte by byte (a TAB, or something to clean).
 bool all_plain(std::string_view s) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101;
-  constexpr std::uint64_t highs = 0x8080808080808080;
+  using namespace byte_words;
   std::size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, sizeof w);
-    const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
-    const std::uint64_t x = w ^ (ones * 0x7F);
-    const std::uint64_t del = (x - ones) & ~x & highs;
-    if (((w & highs) | below_space | del) != 0 &&
+    const std::uint64_t w = load(s.data() + i);
+    if ((non_ascii(w) | below(w, 0x20) | equal_to(w, 0x7F)) != 0 &&
         !std::all_of(s.data() + i, s.data() + i + 8, is_plain))
       return false;
   }

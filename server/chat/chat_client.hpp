@@ -107,6 +107,7 @@ class chat_client final : public connection_handler,
   void handle_parse_error(const protocol::parse_error& error);
   void handle_nick(const std::string& name);
   void handle_join(const std::string& name, bool automatic);
+  void send_join_ok(const room& r, bool presence, std::size_t presence_limit);
   void handle_part(const std::string& name);
   void handle_publish(room* target, std::string&& text, bool action);
   void handle_msg(const std::string& to, const std::string& text);

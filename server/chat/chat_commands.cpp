@@ -124,11 +124,7 @@ void chat_client::handle_join(const std::string& name, bool automatic) {
   const std::size_t presence_limit = dir_.cfg().rooms.presence_max_members;
   if (room* already = joined_room(*canonical)) {
     current_ = already;
-    const bool presence = already->sends_presence(presence_limit);
-    const auto nicks = presence ? already->member_nicks() : std::vector<std::string>{};
-    return send(protocol::ok_join_event{already->name(), &nicks, already->topic(),
-                                        already->last_seq(), presence, presence_limit,
-                                        already->members().size()});
+    return send_join_ok(*already, already->sends_presence(presence_limit), presence_limit);
   }
   const auto& limits = dir_.cfg().limits;
   if (rooms_.size() >= limits.max_rooms_per_client) {
@@ -151,11 +147,7 @@ void chat_client::handle_join(const std::string& name, bool automatic) {
   if (automatic) {
     send(protocol::join_event{target->name(), nick_});
   } else {
-    // Without presence the ok lists nobody: sorting 19 000 nicks for each of 19 000 joiners
-    // was the whole cost of filling one room.
-    const auto nicks = presence ? target->member_nicks() : std::vector<std::string>{};
-    send(protocol::ok_join_event{target->name(), &nicks, target->topic(), target->last_seq(),
-                                 presence, presence_limit, target->members().size()});
+    send_join_ok(*target, presence, presence_limit);
   }
   for (const stored_message* m : target->recent(dir_.cfg().rooms.history_replay)) {
     send(protocol::msg_event{target->name(), m->from, m->text, m->seq, m->ts, m->action, true});
@@ -165,6 +157,14 @@ void chat_client::handle_join(const std::string& name, bool automatic) {
   } else {
     dir_.metrics().presence_suppressed(presence_kind::join).inc();
   }
+}
+
+void chat_client::send_join_ok(const room& r, bool presence, std::size_t presence_limit) {
+  // Without presence the ok lists nobody: sorting 19 000 nicks for each of 19 000 joiners was
+  // the whole cost of filling one room.
+  const auto nicks = presence ? r.member_nicks() : std::vector<std::string>{};
+  send(protocol::ok_join_event{r.name(), &nicks, r.topic(), r.last_seq(), presence,
+                               presence_limit, r.members().size()});
 }
 
 void chat_client::leave_room(room& r) {

@@ -1,7 +1,8 @@
 // The chat's registries: the clients by id (and how many per address), the nicks and the
 // rooms, with the notices that cross rooms. The client registry owns the clients; the nick and
-// room registries hold raw pointers. Each registry counts itself in the client's registry_refs; a client takes itself out of all of them when it stops, and
-// debug and sanitizer builds assert that none is left when it finishes and when it is freed.
+// room registries hold raw pointers. Each registry counts itself in the client's
+// registry_refs; a client takes itself out of all of them when it stops, and debug and
+// sanitizer builds assert that none is left when it finishes and when it is freed.
 #pragma once
 
 #include <cstdint>

@@ -3,10 +3,10 @@
 
 #include <array>
 #include <string>
-#include <variant>
 
 #include "protocol/events.hpp"
 #include "protocol/format.hpp"
+#include "server/chat/presence.hpp"
 #include "server/transport/connection.hpp"
 #include "server/transport/outbound_queue.hpp"
 
@@ -24,10 +24,7 @@ class encoded_event {
   // Joins, parts and quits may wait a moment to go out with the next ones
   // (coalesced_writes.hpp); everything else is written this turn.
   send_urgency urgency() const noexcept {
-    const bool presence = std::holds_alternative<protocol::join_event>(event_) ||
-                          std::holds_alternative<protocol::part_event>(event_) ||
-                          std::holds_alternative<protocol::quit_event>(event_);
-    return presence ? send_urgency::coalesced : send_urgency::now;
+    return is_presence(event_) ? send_urgency::coalesced : send_urgency::now;
   }
 
   // The shared bytes for format `fmt`; may be an empty string (nothing to send in that format).

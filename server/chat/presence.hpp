@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <variant>
 
+#include "protocol/events.hpp"
 #include "server/chat/token_bucket.hpp"
 
 namespace chatd {
@@ -29,6 +31,13 @@ constexpr std::string_view to_string(presence_kind kind) noexcept {
     case presence_kind::quit: return "quit";
   }
   return "?";
+}
+
+// Whether `ev` is a presence announcement (a join, part or quit event).
+inline bool is_presence(const protocol::event& ev) noexcept {
+  return std::holds_alternative<protocol::join_event>(ev) ||
+         std::holds_alternative<protocol::part_event>(ev) ||
+         std::holds_alternative<protocol::quit_event>(ev);
 }
 
 // Whether a room of `members` members (the subject of the announcement included) announces it.

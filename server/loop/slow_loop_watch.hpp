@@ -1,7 +1,7 @@
 // Says when something held the event loop too long (log.slow_loop): a warning naming what it
 // was, at most one line a second for each source (the rest are counted and summed up in the
-// next line), and a count by source. A lag sample from the sweep catches what no task reported: a process that
-// was not scheduled, or a stall in code that does not time itself.
+// next line), and a count by source. A lag sample from the sweep catches what no task
+// reported: a process that was not scheduled, or a stall in code that does not time itself.
 #pragma once
 
 #include <chrono>

@@ -132,7 +132,7 @@ void tcp_connection::send_last(line_ptr line) {
 }
 
 void tcp_connection::schedule_writer() {
-  if (writer_state_ != writer_state::idle && writer_state_ != writer_state::coalescing) return;
+  if (!writer_unscheduled()) return;
   writer_state_ = writer_state::scheduled;
   // A later run, never a nested one: callers may be iterating a member list, and one run
   // writes everything a turn of the loop queued in one call.
@@ -241,9 +241,8 @@ void tcp_connection::stop(stop_mode mode, steady_time flush_deadline) {
     writer_.drop();
     asio::error_code ignored;
     socket_.close(ignored);  // ends the reader's and the writer's waits
-    if (writer_state_ == writer_state::idle || writer_state_ == writer_state::coalescing)
-      writer_state_ = writer_state::done;
-  } else if (writer_state_ == writer_state::idle || writer_state_ == writer_state::coalescing) {
+    if (writer_unscheduled()) writer_state_ = writer_state::done;
+  } else if (writer_unscheduled()) {
     schedule_writer();  // flushes, then shuts our side down
   }
   wake_reader();

@@ -46,10 +46,13 @@ class tcp_connection final : public connection,
  private:
   // coalescing: lines are queued, and the writer waits in coalesced_writes for company.
   enum class writer_state : unsigned char { idle, coalescing, scheduled, blocked, done };
+  // No write is under way or due this turn: the writer may be scheduled (or ended).
+  bool writer_unscheduled() const noexcept {
+    return writer_state_ == writer_state::idle || writer_state_ == writer_state::coalescing;
+  }
 
   detached_coroutine read_loop(std::shared_ptr<tcp_connection> self);
   detached_coroutine drain(std::shared_ptr<tcp_connection> self);
-  void read_input(std::size_t n);
   void schedule_writer();
   void schedule_coalesced();
   void write_now();
