@@ -11,8 +11,11 @@ namespace {
 // A delay far longer than any test: what arrives came with something urgent.
 constexpr const char* held_yaml = "rooms:\n  presence_delay: 10s\n";
 
-// The lines before the pong of a /ping, which is urgent and takes held notices along.
-std::vector<json> lines_before_pong(test_client& client) { return client.sync_json(); }
+// `client` (registered without a room) joins the lobby.
+void join_lobby(test_client& client) {
+  client.send_line("/join lobby");
+  client.expect_ok("join");
+}
 
 }  // namespace
 
@@ -20,9 +23,12 @@ TEST(PresenceDelay, AHeldJoinGoesOutBeforeTheNextUrgentLine) {
   server_process server(held_yaml);
   test_client alice = json_client(server, "alice");
   test_client carol = json_client(server, "carol", "");
-  carol.send_line("/join lobby");
-  carol.expect_ok("join");
-  const auto before = lines_before_pong(alice);
+  join_lobby(carol);
+  // Held: nothing reaches alice by itself (with the delay at 10 s, a join sent at once would
+  // be here long before the timeout).
+  EXPECT_EQ(alice.read_line(std::chrono::milliseconds(300)), std::nullopt);
+  // A /ping is urgent: its pong takes the held join along, in front of it.
+  const auto before = alice.sync_json();
   ASSERT_EQ(before.size(), 1u);
   EXPECT_EQ(before[0]["type"], "join");
   EXPECT_EQ(before[0]["nick"], "carol");
@@ -32,8 +38,7 @@ TEST(PresenceDelay, AMessageNeverOvertakesTheJoinOfItsSender) {
   server_process server(held_yaml);
   test_client alice = json_client(server, "alice");
   test_client carol = json_client(server, "carol", "");
-  carol.send_line("/join lobby");
-  carol.expect_ok("join");
+  join_lobby(carol);
   carol.send_line("hello");
   carol.expect_ok("say");
   const json join = alice.expect_json("join");  // held, then taken along by the message
@@ -55,7 +60,7 @@ TEST(PresenceDelay, HeldPartsAndQuitsKeepTheirOrderToo) {
   carol.sync_json();  // bob's part
   carol.send_line("/quit bye now");
   carol.expect_json("bye");
-  const auto before = lines_before_pong(alice);
+  const auto before = alice.sync_json();
   ASSERT_EQ(before.size(), 2u);
   EXPECT_EQ(before[0]["type"], "part");
   EXPECT_EQ(before[0]["nick"], "bob");

@@ -53,6 +53,23 @@ struct written_totals {
   std::size_t released = 0;
 };
 
+// Writes and reads in turn until the queue is drained (bounded), checking after every write
+// that what is queued or in flight plus what was released is all `total` bytes. Appends what
+// the peer got to `received` and counts the writes that found the socket full in `blocked`.
+void write_until_drained(socket_pair& pair, gathered_writer& writer, outbound_queue& queue,
+                         std::size_t total, written_totals& t, std::string& received,
+                         int& blocked) {
+  for (int round = 0; round < 10000; ++round) {
+    const auto r = writer.write(pair.writer, queue, t.written, t.released);
+    ASSERT_NE(r, gathered_writer::result::failed);
+    EXPECT_EQ(queue.bytes() + writer.in_flight() + t.released, total);
+    received += pair.read_all();
+    if (r == gathered_writer::result::drained) break;
+    ++blocked;
+  }
+  received += pair.read_all();
+}
+
 TEST(GatheredWriter, WritesEveryQueuedLineInOrder) {
   socket_pair pair;
   gathered_writer::buffer flat;
@@ -92,16 +109,7 @@ TEST(GatheredWriter, AFullSocketBlocksAndTheRestFollowsByteExactlyOnceRead) {
   written_totals t;
   std::string received;
   int blocked = 0;
-  for (int round = 0; round < 10000; ++round) {
-    const auto r = writer.write(pair.writer, queue, t.written, t.released);
-    ASSERT_NE(r, gathered_writer::result::failed);
-    // What is queued or in flight plus what was released is everything.
-    EXPECT_EQ(queue.bytes() + writer.in_flight() + t.released, expected.size());
-    received += pair.read_all();
-    if (r == gathered_writer::result::drained) break;
-    ++blocked;
-  }
-  received += pair.read_all();
+  write_until_drained(pair, writer, queue, expected.size(), t, received, blocked);
   EXPECT_GT(blocked, 0) << "the socket buffer should have filled at least once";
   EXPECT_EQ(received.size(), expected.size());
   EXPECT_TRUE(received == expected) << "bytes were lost, repeated or reordered";
@@ -142,15 +150,10 @@ TEST(GatheredWriter, ALineLongerThanTheBufferGoesAloneAndWhole) {
   const std::string expected = "before\r\n" + big + "\r\nafter\r\n";
   written_totals t;
   std::string received;
-  for (int round = 0; round < 10000; ++round) {
-    const auto r = writer.write(pair.writer, queue, t.written, t.released);
-    ASSERT_NE(r, gathered_writer::result::failed);
-    EXPECT_EQ(queue.bytes() + writer.in_flight() + t.released, expected.size());
-    received += pair.read_all();
-    if (r == gathered_writer::result::drained) break;
-  }
-  received += pair.read_all();
+  int blocked = 0;
+  write_until_drained(pair, writer, queue, expected.size(), t, received, blocked);
   EXPECT_TRUE(received == expected) << "bytes were lost, repeated or reordered";
+  EXPECT_EQ(t.released, expected.size());
   EXPECT_EQ(writer.in_flight(), 0u);
 }
 
