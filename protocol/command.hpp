@@ -1,6 +1,8 @@
 // Command parsing: one sanitised line in, one command (or a parse error) out.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <optional>
@@ -31,6 +33,12 @@ struct command {
   command_kind kind;
   std::string arg;   // first word argument, where the command has one
   std::string text;  // free text argument (rest of the line, leading spaces removed)
+  // "/join ROOM since SEQ [EPOCH]": the seq the client has seen, and the epoch it was in.
+  std::optional<std::uint64_t> since = std::nullopt;
+  std::string epoch = {};
+  // A count a command takes: "/history [ROOM] [N]", "/rooms [PATTERN] [LIMIT]",
+  // "/who [ROOM] [LIMIT]" (unset: the command's default).
+  std::optional<std::size_t> count = std::nullopt;
 };
 
 struct parse_error {
