@@ -53,6 +53,9 @@ struct rooms_config {
   // A room announces joins, parts and quits while it has at most this many members, the user
   // the announcement is about included; 0 = no limit. See docs/protocol.md 8.1.
   std::size_t presence_max_members = 1000;
+  // How long a room its last member left keeps its seq, epoch, topic and history, so that a
+  // client coming back can resume where it was; 0 = it goes at once.
+  std::chrono::milliseconds keep_empty{10 * 60'000};
 };
 
 struct config {

@@ -41,6 +41,7 @@
 // | rooms.history_replay          | 20             | 0 .. history                              |
 // | rooms.presence_delay          | 100ms          | 0 (at once) .. 10s                        |
 // | rooms.presence_max_members    | 1000           | 0 (no limit) or 1 .. 1000000              |
+// | rooms.keep_empty              | 10m            | 0 (removed at once) .. 7d                 |
 //
 // listen.metrics must also not take listen.chat's port on the same or a wildcard host.
 // Sizes: bare bytes or B; kB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024; "KB" is
@@ -261,6 +262,7 @@ std::vector<config_key> make_keys() {
                  count_kind, std::size_t{1}, std::size_t{1'000'000},
                  "expected 0 (no limit) or an integer from 1 to 1000000",
                  /*zero_means_off=*/true),
+      duration_key<R>("rooms.keep_empty", {&config::rooms, &R::keep_empty}, 0ms, 7 * 24h),
   };
 }
 

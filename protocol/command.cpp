@@ -1,6 +1,8 @@
 #include "protocol/command.hpp"
 
 #include <array>
+#include <cstdint>
+#include <optional>
 
 #include "protocol/help_table.hpp"
 #include "protocol/names.hpp"
@@ -60,16 +62,70 @@ parse_result format_arg(command_kind kind, std::string_view rest, std::string_vi
   return command{kind, std::move(arg), {}};
 }
 
+// A whole number in decimal digits only (no sign, no blanks), if it fits 64 bits.
+std::optional<std::uint64_t> whole_number(std::string_view word) noexcept {
+  if (word.empty() || word.size() > 20) return std::nullopt;
+  std::uint64_t n = 0;
+  for (char c : word) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const std::uint64_t digit = static_cast<std::uint64_t>(c - '0');
+    if (n > (UINT64_MAX - digit) / 10) return std::nullopt;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+// "/join ROOM" or "/join ROOM since SEQ [EPOCH]". Anything else after ROOM stays part of the
+// room argument, so "/join a b" is reported as an invalid room, as it always was.
+parse_result join_args(command_kind kind, std::string_view rest, std::string_view use) {
+  const std::string_view all = trim(rest);
+  if (all.empty()) return usage(kind, use);
+  const auto [room, after_room] = split_word(all);
+  const auto [keyword, after_keyword] = split_word(after_room);
+  if (fold_case(keyword) != "since") return command{kind, std::string(all), {}};
+  const auto [seq_word, after_seq] = split_word(after_keyword);
+  const auto [epoch, extra] = split_word(after_seq);
+  const auto seq = whole_number(seq_word);
+  if (!seq || !trim(extra).empty() || (!epoch.empty() && !is_valid_epoch(epoch)))
+    return usage(kind, use);
+  command cmd{kind, std::string(room), {}};
+  cmd.since = *seq;
+  cmd.epoch = std::string(epoch);
+  return cmd;
+}
+
+// "/history [ROOM] [N]": a lone argument of digits is N (a room named "42" is "/history 42 20").
+parse_result history_args(command_kind kind, std::string_view rest, std::string_view use) {
+  const auto [first, after_first] = split_word(rest);
+  const auto [second, extra] = split_word(after_first);
+  if (!trim(extra).empty()) return usage(kind, use);
+  command cmd{kind, {}, {}};
+  std::string_view count_word;
+  if (second.empty() && whole_number(first)) {
+    count_word = first;
+  } else {
+    cmd.arg = std::string(first);
+    count_word = second;
+  }
+  if (!count_word.empty()) {
+    const auto n = whole_number(count_word);
+    if (!n || *n < 1 || *n > max_history_request) return usage(kind, use);
+    cmd.count = static_cast<std::size_t>(*n);
+  }
+  return cmd;
+}
+
 struct command_spec {
   std::string_view name;  // lower case, without '/'
   command_kind kind;
   arg_parser parse;
 };
 
-constexpr std::array<command_spec, 13> commands{{
+constexpr std::array<command_spec, 14> commands{{
     {"nick", command_kind::nick, required_arg},
-    {"join", command_kind::join, required_arg},
+    {"join", command_kind::join, join_args},
     {"part", command_kind::part, optional_arg},
+    {"history", command_kind::history, history_args},
     {"say", command_kind::say, arg_and_text},
     {"me", command_kind::me, required_text},
     {"msg", command_kind::msg, arg_and_text},
@@ -145,6 +201,7 @@ std::string_view command_name(command_kind kind) noexcept {
     case command_kind::part: return "part";
     case command_kind::msg: return "msg";
     case command_kind::topic: return "topic";
+    case command_kind::history: return "history";
     case command_kind::rooms: return "rooms";
     case command_kind::who: return "who";
     case command_kind::format: return "format";

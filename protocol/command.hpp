@@ -15,12 +15,13 @@ namespace chatd::protocol {
 enum class command_kind {
   text,   // a plain line (or one starting with "//", given without its first '/')
   nick,   // arg = name (the rest of the line, trimmed; validity is checked by the caller)
-  join,   // arg = room as typed
+  join,   // arg = room as typed; since and epoch for "/join ROOM since SEQ [EPOCH]"
   part,   // arg = room as typed, or empty for the current room
   say,    // arg = room as typed, text = message
   me,     // text = action
   msg,    // arg = nick, text = message
   topic,  // text = new topic, or empty to show it
+  history,  // arg = room as typed, or empty for the current room; count = N, if given
   rooms,
   who,    // arg = room as typed, or empty for the current room
   format, // arg = "human" or "json" (already checked)
@@ -48,6 +49,9 @@ struct parse_error {
 };
 
 using parse_result = std::variant<command, parse_error>;
+
+// The most messages "/history ROOM N" may ask for.
+inline constexpr std::size_t max_history_request = 100'000;
 
 // Parses a sanitised, non-empty line. Command names are case-insensitive; words are separated
 // by one or more spaces or tabs. Missing required arguments give bad_argument with a usage

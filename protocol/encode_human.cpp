@@ -51,6 +51,8 @@ std::string count_of(std::size_t n, std::string_view singular, std::string_view 
   return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
 }
 
+std::string seq_ref(std::uint64_t seq) { return "#" + std::to_string(seq); }
+
 struct human_encoder {
   std::string operator()(const welcome_event& e) const {
     return human_text()
@@ -75,6 +77,37 @@ struct human_encoder {
                 ": joins, parts and quits are not announced; /who lists them."});
     }
     return out.take();
+  }
+  std::string operator()(const ok_history_event& e) const {
+    if (e.replay == 0) return one_line({"* History of [", e.room, "]: no messages kept."});
+    const std::string range =
+        e.first == e.last ? seq_ref(e.first) : seq_ref(e.first) + " to " + seq_ref(e.last);
+    return one_line({"* History of [", e.room, "]: ", count_of(e.replay, "message", "messages"),
+                     ", ", range, "."});
+  }
+  // After the replayed lines: whether they are all the reader missed.
+  std::string operator()(const recovered_event& e) const {
+    const recovery_info& r = e.recovery;
+    const std::string since = seq_ref(r.since);
+    const std::string replayed =
+        r.replay == 0 ? std::string("none replayed")
+                      : std::to_string(r.replay) + " replayed from " + seq_ref(r.first);
+    switch (r.outcome) {
+      case recovery_outcome::complete:
+        if (r.replay == 0) return one_line({"* Recovered [", e.room, "]: nothing new since ", since, "."});
+        return one_line({"* Recovered [", e.room, "]: ", count_of(r.replay, "message", "messages"),
+                         " since ", since, "."});
+      case recovery_outcome::missing:
+        return one_line({"* [", e.room, "]: not everything since ", since, " is kept; ", replayed, "."});
+      case recovery_outcome::restarted:
+        return one_line({"* [", e.room, "] has started again since ", since, " (it is at ",
+                         seq_ref(e.seq), " now); ", replayed, "."});
+      case recovery_outcome::partial:
+        return one_line({"* [", e.room, "]: ", replayed, " to ", seq_ref(r.last), " of ",
+                         seq_ref(e.seq), " (since ", since, "); /join ", e.room, " since ",
+                         std::to_string(r.last), " for the rest."});
+    }
+    return {};
   }
   // The sender already sees what it typed; an echo would only repeat it.
   std::string operator()(const ok_say_event&) const { return {}; }

@@ -46,15 +46,31 @@ struct json_encoder {
   std::string operator()(const ok_join_event& e) const {
     static const std::vector<std::string> none;
     const auto& listed = e.presence ? *e.members : none;
-    json_line j = ok("join", e.room.size() + total_size(listed) + e.topic.size());
+    json_line j = ok("join", e.room.size() + total_size(listed) + e.topic.size() + e.epoch.size());
     j.str("room", e.room)
         .strings("members", listed)
         .str("topic", e.topic)
         .number("seq", e.seq)
+        .str("epoch", e.epoch)
         .boolean("presence", e.presence);
     if (!e.presence) j.number("total", e.total);
+    if (e.recovery != nullptr) {
+      j.number("since", e.recovery->since)
+          .number("replay", e.recovery->replay)
+          .boolean("complete", e.recovery->complete());
+    }
     return j.take();
   }
+  std::string operator()(const ok_history_event& e) const {
+    return ok("history", e.room.size() + e.epoch.size() + 40)
+        .str("room", e.room)
+        .number("seq", e.seq)
+        .str("epoch", e.epoch)
+        .number("replay", e.replay)
+        .take();
+  }
+  // The ok before the replay said it all.
+  std::string operator()(const recovered_event&) const { return {}; }
   std::string operator()(const ok_say_event& e) const {
     json_line j("ok", e.room.size());
     return ok_say_fields(j, e).take();

@@ -20,6 +20,22 @@ struct welcome_event { std::string_view version; };
 
 // Plain ok for commands that have nothing else to say: {"type":"ok","cmd":C}.
 struct ok_event { std::string_view cmd; };
+// What a "/join ROOM since SEQ [EPOCH]" replays after its ok (docs/protocol.md §7).
+enum class recovery_outcome {
+  complete,   // every message after SEQ follows (maybe none)
+  missing,    // some after SEQ are no longer kept: the kept ones follow
+  restarted,  // the room started again (another epoch, or SEQ past its seq): all it keeps follow
+  partial,    // more than one reply should carry: the oldest that fit follow; ask again
+};
+struct recovery_info {
+  std::uint64_t since;  // SEQ as asked
+  std::size_t replay;   // how many history msgs follow the ok
+  recovery_outcome outcome;
+  std::uint64_t first = 0;  // seqs of the first and last replayed (0 when none)
+  std::uint64_t last = 0;
+  bool complete() const noexcept { return outcome == recovery_outcome::complete; }
+};
+
 struct ok_join_event {
   std::string_view room;
   const std::vector<std::string>* members;  // never null
@@ -32,6 +48,26 @@ struct ok_join_event {
   // Members in all. Without presence the ok lists none (a list nobody keeps current is stale
   // at once, and at 19 000 members it made every join cost the room's size): it says how many.
   std::size_t total = 0;
+  // The room's current numbering (names.hpp): a seq is only meaningful with its epoch.
+  std::string_view epoch = {};
+  // Set for "/join ROOM since SEQ": the ok then says what the replay after it holds.
+  const recovery_info* recovery = nullptr;
+};
+// "/history [ROOM] [N]": `replay` history msgs follow, seqs first..last.
+struct ok_history_event {
+  std::string_view room;
+  std::uint64_t seq;
+  std::string_view epoch;
+  std::size_t replay;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+// After the replay of a "/join ROOM since SEQ": a person is told what it recovered (the json
+// ok already said so, and nothing is sent in json).
+struct recovered_event {
+  std::string_view room;
+  std::uint64_t seq;  // the room's latest
+  recovery_info recovery;
 };
 struct ok_say_event { std::string_view room; std::uint64_t seq; };      // chat line, /say, /me
 struct ok_msg_event { std::string_view to; };                            // /msg
@@ -72,8 +108,8 @@ struct bye_event { std::string_view reason; };
 
 using event = std::variant<welcome_event, ok_event, ok_join_event, ok_say_event, ok_msg_event,
                            ok_nick_event, ok_part_event, ok_topic_event, ok_format_event,
-                           ok_help_event, msg_event, pm_event, join_event, part_event,
-                           quit_event, nick_event, topic_event, rooms_reply, who_reply,
-                           pong_reply, error_event, bye_event>;
+                           ok_help_event, ok_history_event, recovered_event, msg_event,
+                           pm_event, join_event, part_event, quit_event, nick_event, topic_event,
+                           rooms_reply, who_reply, pong_reply, error_event, bye_event>;
 
 }  // namespace chatd::protocol

@@ -13,8 +13,10 @@ struct help_entry {
 };
 inline constexpr help_entry help_entries[] = {
     {"/nick NAME", "choose or change your nickname"},
-    {"/join ROOM", "join a room (created if new) and make it your current room"},
+    {"/join ROOM [since SEQ [EPOCH]]",
+     "join a room (created if new) and make it current; since: replay what came after SEQ"},
     {"/part [ROOM]", "leave a room (default: the current one)"},
+    {"/history [ROOM] [N]", "replay a room's latest N kept messages"},
     {"/say ROOM TEXT", "say something in a room without switching to it"},
     {"/me TEXT", "describe an action in the current room"},
     {"/msg NICK TEXT", "send a private message"},

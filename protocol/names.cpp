@@ -38,4 +38,23 @@ std::optional<std::string> normalize_room(std::string_view name) {
   return folded;
 }
 
+bool is_valid_epoch(std::string_view epoch) noexcept {
+  if (epoch.empty() || epoch.size() > max_epoch_len) return false;
+  for (char c : epoch) {
+    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+std::string epoch_token(std::uint64_t bits) {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string token(11, 'A');
+  for (char& c : token) {  // 6 bits a character; the last takes the remaining 4
+    c = alphabet[bits & 63];
+    bits >>= 6;
+  }
+  return token;
+}
+
 }  // namespace chatd::protocol

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,5 +20,12 @@ std::string fold_case(std::string_view text);
 std::optional<std::string> normalize_room(std::string_view name);
 
 inline constexpr std::size_t max_room_name_len = 32;
+
+// A room epoch names one incarnation of a room's numbering: 1..32 of [A-Za-z0-9_-]. Clients
+// treat it as opaque and only compare it.
+bool is_valid_epoch(std::string_view epoch) noexcept;
+inline constexpr std::size_t max_epoch_len = 32;
+// The epoch chatd makes from 64 random bits: 11 characters of the URL-safe base64 alphabet.
+std::string epoch_token(std::uint64_t bits);
 
 }  // namespace chatd::protocol

@@ -23,6 +23,7 @@ namespace chatd {
 
 class directory;
 class room;
+struct stored_message;
 
 // How many registries point at an object; freeing it with any left is a bug, caught by an
 // assertion in debug and sanitizer builds.
@@ -106,8 +107,28 @@ class chat_client final : public connection_handler,
   void handle_command(protocol::command& cmd);  // may move its text away
   void handle_parse_error(const protocol::parse_error& error);
   void handle_nick(const std::string& name);
-  void handle_join(const std::string& name, bool automatic);
-  void send_join_ok(const room& r, bool presence, std::size_t presence_limit);
+  // "/join ROOM since SEQ [EPOCH]": where the client says it was.
+  struct resume_point {
+    std::uint64_t since;
+    std::string_view epoch;  // empty: not given
+  };
+  void handle_join(const std::string& name, bool automatic,
+                   std::optional<resume_point> resume = std::nullopt);
+  void send_join_ok(const room& r, bool presence, std::size_t presence_limit,
+                    const protocol::recovery_info* recovery = nullptr);
+  // The rest of a resuming join, after the room is joined (or made current): the ok, the
+  // replay and, for a person, what it recovered.
+  void resume(room& r, bool presence, std::size_t presence_limit, resume_point at);
+  void handle_history(const std::string& name, std::optional<std::size_t> count);
+  // History lines encoded for this client, as many as its replay budget holds.
+  struct replay_lines {
+    std::vector<line_ptr> lines;
+    std::uint64_t first = 0;  // seqs of the first and last line (0 when none)
+    std::uint64_t last = 0;
+    bool cut = false;  // some did not fit
+  };
+  replay_lines encode_replay(const room& r, const std::vector<const stored_message*>& messages,
+                             bool keep_latest) const;
   void handle_part(const std::string& name);
   void handle_publish(room* target, std::string&& text, bool action);
   void handle_msg(const std::string& to, const std::string& text);

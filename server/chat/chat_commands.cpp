@@ -9,6 +9,8 @@
 #include "protocol/text.hpp"
 #include "server/chat/chat_client.hpp"
 #include "server/chat/directory.hpp"
+#include "server/chat/encoded_event.hpp"
+#include "server/chat/recovery.hpp"
 #include "server/chat/room.hpp"
 
 namespace chatd {
@@ -74,7 +76,10 @@ void chat_client::handle_command(protocol::command& cmd) {
       return handle_publish(target, std::move(cmd.text), false);
     }
     case command_kind::nick: return handle_nick(cmd.arg);
-    case command_kind::join: return handle_join(cmd.arg, false);
+    case command_kind::join:
+      if (cmd.since) return handle_join(cmd.arg, false, resume_point{*cmd.since, cmd.epoch});
+      return handle_join(cmd.arg, false);
+    case command_kind::history: return handle_history(cmd.arg, cmd.count);
     case command_kind::part: return handle_part(cmd.arg);
     case command_kind::msg: return handle_msg(cmd.arg, cmd.text);
     case command_kind::topic: return handle_topic(cmd.text);
@@ -118,13 +123,16 @@ room* chat_client::joined_room(const std::string& canonical) const {
   return nullptr;
 }
 
-void chat_client::handle_join(const std::string& name, bool automatic) {
+void chat_client::handle_join(const std::string& name, bool automatic,
+                              std::optional<resume_point> resume_at) {
   const auto canonical = protocol::normalize_room(name);
   if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
   const std::size_t presence_limit = dir_.cfg().rooms.presence_max_members;
   if (room* already = joined_room(*canonical)) {
     current_ = already;
-    return send_join_ok(*already, already->sends_presence(presence_limit), presence_limit);
+    const bool presence = already->sends_presence(presence_limit);
+    if (resume_at) return resume(*already, presence, presence_limit, *resume_at);
+    return send_join_ok(*already, presence, presence_limit);
   }
   const auto& limits = dir_.cfg().limits;
   if (rooms_.size() >= limits.max_rooms_per_client) {
@@ -133,9 +141,18 @@ void chat_client::handle_join(const std::string& name, bool automatic) {
   }
   room* target = dir_.find_room(*canonical);
   if (target == nullptr) {
-    if (dir_.room_count() >= limits.max_rooms)
-      return send_error(error_code::server_rooms_full, "the server has no room for more rooms");
+    if (dir_.room_count() >= limits.max_rooms) {
+      // Kept empty rooms count: say so, or an operator sees a full server with few rooms in use.
+      const std::size_t kept = dir_.kept_empty_count();
+      return send_error(error_code::server_rooms_full,
+                        kept == 0 ? std::string("the server has no room for more rooms")
+                                  : "the server has no room for more rooms (" +
+                                        std::to_string(kept) +
+                                        " of them empty, kept for rooms.keep_empty)");
+    }
     target = dir_.create_room(*canonical);
+  } else {
+    dir_.room_refilled(*target);  // if it was kept empty
   }
   target->add_member(*this);
   rooms_.push_back(target);
@@ -146,11 +163,15 @@ void chat_client::handle_join(const std::string& name, bool automatic) {
 
   if (automatic) {
     send(protocol::join_event{target->name(), nick_});
+  } else if (resume_at) {
+    resume(*target, presence, presence_limit, *resume_at);
   } else {
     send_join_ok(*target, presence, presence_limit);
   }
-  for (const stored_message* m : target->recent(dir_.cfg().rooms.history_replay)) {
-    send(protocol::msg_event{target->name(), m->from, m->text, m->seq, m->ts, m->action, true});
+  if (!resume_at) {
+    for (const stored_message* m : target->recent(dir_.cfg().rooms.history_replay)) {
+      send(protocol::msg_event{target->name(), m->from, m->text, m->seq, m->ts, m->action, true});
+    }
   }
   if (presence) {
     target->notify(protocol::join_event{target->name(), nick_}, this);
@@ -159,19 +180,82 @@ void chat_client::handle_join(const std::string& name, bool automatic) {
   }
 }
 
-void chat_client::send_join_ok(const room& r, bool presence, std::size_t presence_limit) {
+void chat_client::send_join_ok(const room& r, bool presence, std::size_t presence_limit,
+                               const protocol::recovery_info* recovery) {
   // Without presence the ok lists nobody: sorting 19 000 nicks for each of 19 000 joiners was
   // the whole cost of filling one room.
   const auto nicks = presence ? r.member_nicks() : std::vector<std::string>{};
   send(protocol::ok_join_event{r.name(), &nicks, r.topic(), r.last_seq(), presence,
-                               presence_limit, r.members().size()});
+                               presence_limit, r.members().size(), r.epoch(), recovery});
+}
+
+chat_client::replay_lines chat_client::encode_replay(
+    const room& r, const std::vector<const stored_message*>& messages, bool keep_latest) const {
+  // A replay is one burst into this client's queue, asked for by the client itself: it takes
+  // at most half of limits.max_outbound_bytes (less what is queued already), so asking for
+  // history can never make a client a slow consumer. What does not fit is left out, at the
+  // end (since: ask again from the last) or at the start (/history: the latest matter most).
+  const std::size_t half = dir_.cfg().limits.max_outbound_bytes / 2;
+  const std::size_t queued = conn_->queued_bytes();
+  std::size_t budget = queued < half ? half - queued : 0;
+  replay_lines out;
+  out.lines.reserve(messages.size());
+  const std::size_t n = messages.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const stored_message* m = messages[keep_latest ? n - 1 - k : k];
+    line_ptr line = encode_line(
+        protocol::msg_event{r.name(), m->from, m->text, m->seq, m->ts, m->action, true}, format_);
+    if (line.size() > budget) {
+      out.cut = true;
+      break;
+    }
+    budget -= line.size();
+    out.lines.push_back(std::move(line));
+  }
+  if (keep_latest) std::reverse(out.lines.begin(), out.lines.end());
+  if (!out.lines.empty()) {
+    const std::size_t kept = out.lines.size();
+    out.first = (keep_latest ? messages[n - kept] : messages[0])->seq;
+    out.last = (keep_latest ? messages[n - 1] : messages[kept - 1])->seq;
+  }
+  return out;
+}
+
+void chat_client::resume(room& r, bool presence, std::size_t presence_limit, resume_point at) {
+  recovery_plan plan = plan_recovery(r.log(), at.since, at.epoch);
+  const replay_lines replay = encode_replay(r, plan.messages, false);
+  protocol::recovery_info info{at.since, replay.lines.size(),
+                               replay.cut ? protocol::recovery_outcome::partial : plan.outcome,
+                               replay.first, replay.last};
+  dir_.metrics().recoveries(info.complete()).inc();
+  send_join_ok(r, presence, presence_limit, &info);
+  for (const line_ptr& line : replay.lines) deliver(line);
+  send(protocol::recovered_event{r.name(), r.last_seq(), info});
+}
+
+void chat_client::handle_history(const std::string& name, std::optional<std::size_t> count) {
+  room* target = current_;
+  if (!name.empty()) {
+    const auto canonical = protocol::normalize_room(name);
+    if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
+    target = joined_room(*canonical);
+    if (target == nullptr)
+      return send_error(error_code::not_in_room, "you are not in " + *canonical);
+  }
+  if (target == nullptr) return send_error(error_code::no_room, "join a room first: /join ROOM");
+  const auto& rooms = dir_.cfg().rooms;
+  const std::size_t wanted = std::min(count.value_or(rooms.history_replay), rooms.history);
+  const replay_lines replay = encode_replay(*target, target->recent(wanted), true);
+  send(protocol::ok_history_event{target->name(), target->last_seq(), target->epoch(),
+                                  replay.lines.size(), replay.first, replay.last});
+  for (const line_ptr& line : replay.lines) deliver(line);
 }
 
 void chat_client::leave_room(room& r) {
   rooms_.erase(std::remove(rooms_.begin(), rooms_.end(), &r), rooms_.end());
   if (current_ == &r) current_ = rooms_.empty() ? nullptr : rooms_.back();
   if (r.remove_member(*this)) {
-    dir_.remove_room(r);
+    dir_.room_emptied(r);
   } else {
     r.watch_presence(dir_.cfg().rooms.presence_max_members);
   }

@@ -17,7 +17,11 @@ directory::directory(asio::any_io_executor executor, const config& cfg, server_m
     : executor_(std::move(executor)),
       cfg_(cfg),
       metrics_(metrics),
-      slow_loop_(metrics.slow_loop(false), metrics.slow_loop(true), cfg.log.slow_loop) {}
+      slow_loop_(metrics.slow_loop(false), metrics.slow_loop(true), cfg.log.slow_loop),
+      epoch_bits_(std::random_device{}()) {
+  // Two draws: random_device gives 32 bits, and an epoch must not repeat across restarts.
+  epoch_bits_.seed((std::uint64_t{std::random_device{}()} << 32) ^ epoch_bits_());
+}
 
 directory::~directory() {
   // Clients still here when the loop is gone (a test, a forced exit): let go of them the way
@@ -98,12 +102,41 @@ room* directory::find_room(const std::string& canonical) const {
 }
 
 room* directory::create_room(const std::string& canonical) {
-  auto r = std::make_shared<room>(
-      canonical, std::make_unique<memory_room_log>(cfg_.rooms.history), metrics_, slow_loop_);
+  auto log = std::make_unique<memory_room_log>(cfg_.rooms.history,
+                                               protocol::epoch_token(epoch_bits_()));
+  auto r = std::make_shared<room>(canonical, std::move(log), metrics_, slow_loop_);
   r->start(executor_);
   room* raw = r.get();
   rooms_.emplace(canonical, std::move(r));
   return raw;
+}
+
+void directory::room_emptied(room& r) {
+  if (cfg_.rooms.keep_empty.count() == 0) return remove_room(r);
+  const auto at = kept_.insert(kept_.end(), &r);
+  r.set_kept(room::kept_place{at, std::chrono::steady_clock::now()});
+}
+
+void directory::room_refilled(room& r) {
+  if (!r.kept()) return;
+  kept_.erase(r.kept()->at);
+  r.set_kept(std::nullopt);
+}
+
+void directory::expire_kept_rooms(std::chrono::steady_clock::time_point now) {
+  // The list is in the order the rooms emptied, which is the order they expire in for any
+  // keep_empty (a reload changes it for all at once).
+  const auto keep = cfg_.rooms.keep_empty;
+  std::size_t expired = 0;
+  while (!kept_.empty() && kept_.front()->kept()->since + keep <= now) {
+    room& r = *kept_.front();
+    room_refilled(r);  // off the list first: remove_room takes the room's last reference
+    spdlog::debug("room {} removed: kept empty for rooms.keep_empty (seq {}, epoch {})",
+                  r.name(), r.last_seq(), r.epoch());
+    remove_room(r);
+    ++expired;
+  }
+  if (expired > 0) spdlog::debug("{} empty rooms expired; {} kept", expired, kept_.size());
 }
 
 void directory::remove_room(room& r) {

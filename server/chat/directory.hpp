@@ -5,9 +5,12 @@
 // sanitizer builds assert that none is left when it finishes and when it is freed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -66,9 +69,19 @@ class directory {
 
   // --- rooms ---
   room* find_room(const std::string& canonical) const;
-  room* create_room(const std::string& canonical);  // the caller checked limits.max_rooms
-  void remove_room(room& r);                        // it has no members left
+  // A room with a new epoch; the caller checked limits.max_rooms.
+  room* create_room(const std::string& canonical);
+  // The last member left `r`: it is kept for rooms.keep_empty, or removed at once with 0.
+  void room_emptied(room& r);
+  // Someone is joining `r`, kept empty: it is an ordinary room again.
+  void room_refilled(room& r);
+  // The sweep: removes the rooms that have been kept empty for rooms.keep_empty or longer.
+  void expire_kept_rooms(std::chrono::steady_clock::time_point now);
+  // Shutdown: no one can come back, so no empty room is worth keeping.
+  void remove_kept_rooms() { expire_kept_rooms(std::chrono::steady_clock::time_point::max()); }
+  // Rooms in all, those kept empty included (they count toward limits.max_rooms).
   std::size_t room_count() const noexcept { return rooms_.size(); }
+  std::size_t kept_empty_count() const noexcept { return kept_.size(); }
   std::vector<protocol::room_info> list_rooms() const;
 
   // Sends `ev` once to every client sharing a room with `subject`, never to `subject`. For
@@ -94,7 +107,10 @@ class directory {
   std::unordered_map<std::uint64_t, std::shared_ptr<chat_client>> clients_;
   std::unordered_map<std::string, std::size_t> connections_per_address_;
   std::unordered_map<std::string, chat_client*> nicks_;  // folded nick -> owner
+  void remove_room(room& r);
   std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
+  std::list<room*> kept_;         // rooms kept empty, the longest kept first
+  std::mt19937_64 epoch_bits_;    // each room's epoch: 64 random bits
   std::uint64_t mark_epoch_ = 0;
   std::unordered_map<std::string, log_throttle> offence_logs_;  // by kind of offence
 };

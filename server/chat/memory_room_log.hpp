@@ -1,16 +1,21 @@
 // The standalone room log: a ring of the latest `capacity` messages in memory.
 #pragma once
 
+#include <string>
+#include <utility>
+
 #include "server/chat/room_log.hpp"
 
 namespace chatd {
 
 class memory_room_log final : public room_log {
  public:
-  explicit memory_room_log(std::size_t capacity) : capacity_(capacity) {}
+  memory_room_log(std::size_t capacity, std::string epoch)
+      : epoch_(std::move(epoch)), capacity_(capacity) {}
 
   const stored_message& append(stored_message message) override;
   std::uint64_t last_seq() const noexcept override { return last_seq_; }
+  const std::string& epoch() const noexcept override { return epoch_; }
   std::vector<const stored_message*> since(std::uint64_t seq, std::size_t max) const override;
   std::vector<const stored_message*> recent(std::size_t max) const override;
   void set_capacity(std::size_t capacity) override;
@@ -21,6 +26,7 @@ class memory_room_log final : public room_log {
   // The i-th kept message, oldest first.
   const stored_message& at(std::size_t i) const noexcept;
 
+  std::string epoch_;
   std::uint64_t last_seq_ = 0;
   std::vector<stored_message> ring_;
   std::size_t capacity_;

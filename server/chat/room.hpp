@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,8 @@ class room : public std::enable_shared_from_this<room> {
 
   const std::string& name() const noexcept { return name_; }
   std::uint64_t last_seq() const noexcept { return log_->last_seq(); }
+  const std::string& epoch() const noexcept { return log_->epoch(); }
+  const room_log& log() const noexcept { return *log_; }
   const std::string& topic() const noexcept { return topic_; }
   void set_topic(std::string topic) { topic_ = std::move(topic); }
 
@@ -78,6 +82,22 @@ class room : public std::enable_shared_from_this<room> {
 
   // Up to `max` of the latest kept messages, oldest first.
   std::vector<const stored_message*> recent(std::size_t max) const { return log_->recent(max); }
+  // Kept messages with seq > `seq`, oldest first, at most `max` of the oldest such.
+  std::vector<const stored_message*> since(std::uint64_t seq, std::size_t max) const {
+    return log_->since(seq, max);
+  }
+
+  // rooms.keep_empty: a room its last member left stays (seq, epoch, topic, history) until
+  // the directory's sweep removes it or someone joins it again. The directory keeps such rooms
+  // in a list in the order they emptied; the room only holds its place there.
+  using kept_list = std::list<room*>;
+  struct kept_place {
+    kept_list::iterator at;
+    std::chrono::steady_clock::time_point since;
+  };
+  bool kept_empty() const noexcept { return kept_.has_value(); }
+  const std::optional<kept_place>& kept() const noexcept { return kept_; }
+  void set_kept(std::optional<kept_place> place) noexcept { kept_ = place; }
   void set_history_capacity(std::size_t capacity) { log_->set_capacity(capacity); }
 
  private:
@@ -97,6 +117,7 @@ class room : public std::enable_shared_from_this<room> {
   std::unique_ptr<asio::steady_timer> wake_;  // the broadcaster sleeps on it while idle
   bool sleeping_ = false;
   bool stopping_ = false;
+  std::optional<kept_place> kept_;
 };
 
 }  // namespace chatd

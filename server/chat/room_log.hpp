@@ -32,6 +32,9 @@ class room_log {
   virtual const stored_message& append(stored_message message) = 0;
   // The seq of the latest message appended (0 before the first).
   virtual std::uint64_t last_seq() const noexcept = 0;
+  // Names this numbering (protocol/names.hpp): a new log, whose seqs start again at 1, has a
+  // new epoch, so a seq a client remembers is never taken for another message.
+  virtual const std::string& epoch() const noexcept = 0;
   // Kept messages with seq > `seq`, oldest first, at most `max` of the oldest such.
   virtual std::vector<const stored_message*> since(std::uint64_t seq, std::size_t max) const = 0;
   // The latest `max` kept messages, oldest first.

@@ -9,10 +9,10 @@ namespace {
 using protocol::command_kind;
 
 constexpr command_kind all_command_kinds[] = {
-    command_kind::text,  command_kind::nick,  command_kind::join,   command_kind::part,
-    command_kind::say,   command_kind::me,    command_kind::msg,    command_kind::topic,
-    command_kind::rooms, command_kind::who,   command_kind::format, command_kind::ping,
-    command_kind::help,  command_kind::quit,
+    command_kind::text,  command_kind::nick,    command_kind::join,   command_kind::part,
+    command_kind::say,   command_kind::me,      command_kind::msg,    command_kind::topic,
+    command_kind::history, command_kind::rooms, command_kind::who,    command_kind::format,
+    command_kind::ping,  command_kind::help,    command_kind::quit,
 };
 
 // Loop lag is sampled every 250 ms; a healthy loop answers within a millisecond.
@@ -110,6 +110,12 @@ server_metrics::server_metrics(metrics::registry& reg)
                                {"source"});
   slow_loop_[0] = &slow.add({{"source", "task"}});
   slow_loop_[1] = &slow.add({{"source", "lag"}});
+
+  auto& recoveries = reg.add_counter(
+      "chatd_recoveries_total",
+      "Joins with since SEQ, by whether every message after SEQ was replayed.", {"complete"});
+  recoveries_[0] = &recoveries.add({{"complete", "false"}});
+  recoveries_[1] = &recoveries.add({{"complete", "true"}});
 
   auto& suppressed = reg.add_counter(
       "chatd_presence_suppressed_total",

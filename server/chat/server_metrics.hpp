@@ -50,6 +50,8 @@ class server_metrics {
   metrics::counter& errors(protocol::error_code code) {
     return *errors_[static_cast<std::size_t>(code)];
   }
+  // "/join ROOM since SEQ", by whether it replayed every message after SEQ.
+  metrics::counter& recoveries(bool complete) { return *recoveries_[complete ? 1 : 0]; }
   metrics::counter& config_reloads(bool ok) { return *reloads_[ok ? 0 : 1]; }
   // Times the loop was held past log.slow_loop: by a task that timed itself, or seen as lag.
   metrics::counter& slow_loop(bool lag) { return *slow_loop_[lag ? 1 : 0]; }
@@ -62,9 +64,10 @@ class server_metrics {
  private:
   std::array<metrics::counter*, 2> rejected_{};
   std::array<metrics::counter*, std::size(all_disconnect_reasons)> disconnects_{};
-  std::array<metrics::counter*, 14> commands_{};
+  std::array<metrics::counter*, 15> commands_{};
   std::array<metrics::counter*, std::size(protocol::all_error_codes)> errors_{};
   std::array<metrics::counter*, 2> reloads_{};  // ok, failed
+  std::array<metrics::counter*, 2> recoveries_{};  // incomplete, complete
   std::array<metrics::counter*, 2> slow_loop_{};  // task, lag
   std::array<metrics::counter*, std::size(all_presence_kinds)> presence_suppressed_{};
 };

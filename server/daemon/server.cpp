@@ -115,8 +115,14 @@ void server::register_live_metrics() {
   // Figures the server already holds are read at scrape time: nothing on the hot path.
   registry_.add_callback_gauge("chatd_connections_active", "Chat connections open now.")
       .add({}, [this] { return static_cast<double>(directory_->client_count()); });
-  registry_.add_callback_gauge("chatd_rooms_active", "Rooms that exist now.")
+  registry_.add_callback_gauge("chatd_rooms_active",
+                               "Rooms that exist now, those kept empty included.")
       .add({}, [this] { return static_cast<double>(directory_->room_count()); });
+  registry_
+      .add_callback_gauge("chatd_rooms_kept_empty",
+                          "Rooms with no members kept for rooms.keep_empty (seq, epoch, topic "
+                          "and history), so that returning clients can resume.")
+      .add({}, [this] { return static_cast<double>(directory_->kept_empty_count()); });
   registry_
       .add_callback_gauge("chatd_outbound_queued_bytes",
                           "Bytes queued for clients and not yet written, over all connections.")
@@ -217,6 +223,7 @@ asio::awaitable<void> server::sweep_loop() {
     // A client forgets itself from a later turn than the one that stops it, so the map
     // does not change under this pass.
     directory_->for_each_client([&](chat_client& c) { c.on_tick(now); });
+    directory_->expire_kept_rooms(now);
 
     const std::size_t left = directory_->client_count();
     if (shutting_down_ && now >= shutdown_deadline_ && left > 0) {
@@ -275,6 +282,7 @@ void server::stop_when_idle() {
   // With the acceptor closed and no clients or rooms left, these are the last waits:
   // once cancelled, io_context::run returns by itself.
   idle_ = true;
+  directory_->remove_kept_rooms();  // their broadcasters' waits end with them
   sweep_timer_.cancel();
   notifier_.stop();
   if (http_) http_->stop();

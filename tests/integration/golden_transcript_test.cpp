@@ -13,7 +13,9 @@
 // the written lines compares the exact bytes. Before comparing, and only then, the timestamps
 // are replaced: the value of every "ts":"YYYY-MM-DDThh:mm:ss.mmmZ" becomes "<ts>" and the
 // "hh:mm " after the room of a replayed human message becomes "<hh:mm> " (both are also checked
-// to be the current UTC time, give or take a few minutes). A sent line shows LF as \n.
+// to be the current UTC time, give or take a few minutes), and each room epoch, random by
+// design, becomes "<epoch-N>", numbered in the order the epochs first appear: one room keeps
+// one number, and a room made anew gets the next. A sent line shows LF as \n.
 //
 // After an intended change of the protocol, regenerate the files with
 //   CHATD_GOLDEN_RECORD=1 ./build/tests/integration_tests --gtest_filter='GoldenTranscript.*'
@@ -136,9 +138,10 @@ int utc_minute_of_day() {
   return utc.tm_hour * 60 + utc.tm_min;
 }
 
-// Replaces the timestamps of one received line (see the top of the file). Each one replaced must
-// be the current UTC time within a few minutes; otherwise a failure is added.
-std::string normalised(const std::string& line) {
+// Replaces the timestamps and epochs of one received line (see the top of the file). Each
+// time replaced must be the current UTC time within a few minutes; otherwise a failure is
+// added. `epochs` numbers the epochs seen so far in this run.
+std::string normalised(const std::string& line, std::map<std::string, int>& epochs) {
   static const std::regex json_ts(
       R"re("ts":"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z")re");
   static const std::regex human_history(R"(^(\[[a-z0-9_-]{1,32}\] )(\d{2}):(\d{2}) )");
@@ -161,6 +164,12 @@ std::string normalised(const std::string& line) {
     const int off = std::abs(minute - utc_minute_of_day());
     EXPECT_LE(std::min(off, 1440 - off), 5) << "a replay time that is not UTC now: " << line;
     out = m[1].str() + "<hh:mm> " + m.suffix().str();
+  }
+  static const std::regex json_epoch(R"re("epoch":"([A-Za-z0-9_-]{1,32})")re");
+  if (std::regex_search(out, m, json_epoch)) {
+    const auto [it, added] = epochs.emplace(m[1].str(), static_cast<int>(epochs.size()) + 1);
+    out = m.prefix().str() + "\"epoch\":\"<epoch-" + std::to_string(it->second) + ">\"" +
+          m.suffix().str();
   }
   return out;
 }
@@ -260,6 +269,18 @@ script conversation(const std::string& format) {
   s.line("bob", "/who dev");
   s.line("carol", "/who dev");
   s.line("bob", "/say dev in dev");
+  s.section("History on request: /history [ROOM] [N], members only (7.4)");
+  s.line("alice", "/history");
+  s.line("alice", "/history lobby 2");
+  s.line("carol", "/history dev");
+  s.line("carol", "/history 0");
+  s.section("Resuming: /join ROOM since SEQ [EPOCH] on a room already joined tells no one (7.5)");
+  s.line("alice", "/join dev since 1");
+  s.line("alice", "/join dev since 3");
+  s.line("alice", "/join dev since 99");
+  s.line("alice", "/join dev since 1 0ther-epoch");
+  s.line("alice", "/join dev since");
+  s.line("alice", "/join dev since 1 bad.epoch");
   s.section("Pipelined lines are answered in order; an empty line gets nothing (3, 6)");
   s.raw("bob", "one\n/ping a\n/foo\nagain\n");
   s.raw("bob", "\n");
@@ -306,6 +327,7 @@ script conversation(const std::string& format) {
   s.line("dave", "/topic");
   s.line("dave", "/part");
   s.line("dave", "/who");
+  s.line("dave", "/history");
 
   s.section("Leaving: bye to the quitter, one quit event to each peer (13)");
   s.line("bob", "/ping 42");
@@ -315,9 +337,10 @@ script conversation(const std::string& format) {
   s.line("dave", "/join lobby");
   s.section("A client that just closes: its peers get quit with the reason closed (13.1)");
   s.close("carol");
-  s.section("Rooms die when empty (5.3)");
+  s.section("Emptied rooms are kept for rooms.keep_empty: same epoch, seq and history (7.5)");
   s.line("dave", "/part");
   s.line("dave", "/rooms");
+  s.line("dave", "/join dev since 2");
   s.line("dave", "/quit");
   return s;
 }
@@ -418,7 +441,7 @@ class conversation_run {
                                             bool newly_closed) {
     std::vector<std::string> out;
     for (const auto& line : split_received(bytes)) {
-      out.push_back(padded(who) + " < " + normalised(line));
+      out.push_back(padded(who) + " < " + normalised(line, epochs_));
     }
     if (newly_closed) {
       out.push_back(padded(who) + " closed by the server");
@@ -427,6 +450,7 @@ class conversation_run {
     return out;
   }
 
+  std::map<std::string, int> epochs_;  // each epoch seen, by its number in the transcript
   const server_process& server_;
   std::map<std::string, test_client> clients_;
   std::map<std::string, bool> reported_closed_;

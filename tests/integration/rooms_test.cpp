@@ -166,7 +166,7 @@ TEST(Rooms, JoinBeyondMaxRoomsPerClientIsTooManyRooms) {
 }
 
 TEST(Rooms, JoinBeyondServerMaxRoomsIsServerRoomsFullUntilARoomEmpties) {
-  server_process server("limits:\n  max_rooms: 2\n");
+  server_process server("limits:\n  max_rooms: 2\nrooms:\n  keep_empty: 0\n");
   test_client alice = json_client(server, "alice");  // lobby exists
   test_client bob = json_client(server, "bob");
   alice.sync_json();
@@ -302,8 +302,8 @@ TEST(Rooms, RoomsListsNamesMemberCountsAndTopics) {
   EXPECT_EQ(den["topic"], "cosy");
 }
 
-TEST(Rooms, EmptyRoomIsRemoved) {
-  server_process server;
+TEST(Rooms, WithKeepEmptyZeroAnEmptyRoomIsRemovedAtOnce) {
+  server_process server("rooms:\n  keep_empty: 0\n");
   test_client alice = json_client(server, "alice");
   alice.send_line("/join temp");
   alice.expect_ok("join");

@@ -155,18 +155,41 @@ TEST_F(ChatClient, QuitLeavesEveryRegistryAndTheOthersHearIt) {
   EXPECT_EQ(dir_->client_count(), 1u);
 }
 
-TEST_F(ChatClient, APeerThatGoesAwayIsFinishedAndItsRoomRemoved) {
+TEST_F(ChatClient, APeerThatGoesAwayIsFinishedAndItsRoomsKeptEmptyUntilTheyExpire) {
   const int ann = connect(1);
   send(ann, "ann\r\n/join solo\r\n");
   read_until(ann, "You joined [solo]");
   ASSERT_NE(dir_->find_room("solo"), nullptr);
+  const std::string epoch = dir_->find_room("solo")->epoch();
   ::close(ann);
   peers_.clear();
   run_until([&] { return dir_->client_count() == 0; });
   EXPECT_EQ(dir_->client_count(), 0u);
+  EXPECT_EQ(dir_->find_nick("ann"), nullptr);
+  // rooms.keep_empty (10 minutes by default) keeps both, as they were.
+  ASSERT_NE(dir_->find_room("solo"), nullptr);
+  EXPECT_TRUE(dir_->find_room("solo")->kept_empty());
+  EXPECT_EQ(dir_->find_room("solo")->epoch(), epoch);
+  EXPECT_EQ(dir_->kept_empty_count(), 2u);
+  EXPECT_EQ(dir_->room_count(), 2u);
+
+  const auto now = std::chrono::steady_clock::now();
+  dir_->expire_kept_rooms(now + cfg_.rooms.keep_empty - std::chrono::seconds(1));
+  EXPECT_EQ(dir_->kept_empty_count(), 2u);
+  dir_->expire_kept_rooms(now + cfg_.rooms.keep_empty + std::chrono::seconds(1));
+  EXPECT_EQ(dir_->kept_empty_count(), 0u);
   EXPECT_EQ(dir_->find_room("solo"), nullptr);
   EXPECT_EQ(dir_->find_room("lobby"), nullptr);
-  EXPECT_EQ(dir_->find_nick("ann"), nullptr);
+}
+
+TEST_F(ChatClient, WithKeepEmptyZeroAnEmptiedRoomGoesAtOnce) {
+  cfg_.rooms.keep_empty = std::chrono::milliseconds(0);
+  dir_->apply_config(cfg_);
+  const int ann = connect(1);
+  send(ann, "ann\r\n/join solo\r\n/part solo\r\n");
+  read_until(ann, "You left [solo]");
+  EXPECT_EQ(dir_->find_room("solo"), nullptr);
+  EXPECT_EQ(dir_->kept_empty_count(), 0u);
 }
 
 TEST_F(ChatClient, StopWithCutEndsAtOnceAndIsIdempotent) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace chatd::protocol {
@@ -100,10 +102,29 @@ struct error_case {
   std::string message;
 };
 
+const std::string join_usage = "usage: /join ROOM [since SEQ [EPOCH]]";
+const std::string history_usage = "usage: /history [ROOM] [N]";
+
 const error_case error_cases[] = {
     {"NickWithoutName", "/nick", error_code::bad_argument, "usage: /nick NAME"},
     {"NickWithOnlyBlanks", "/nick  \t ", error_code::bad_argument, "usage: /nick NAME"},
-    {"JoinWithoutRoom", "/join", error_code::bad_argument, "usage: /join ROOM"},
+    {"JoinWithoutRoom", "/join", error_code::bad_argument, "usage: /join ROOM [since SEQ [EPOCH]]"},
+    {"JoinSinceWithoutSeq", "/join dev since", error_code::bad_argument, join_usage},
+    {"JoinSinceWithANegativeSeq", "/join dev since -1", error_code::bad_argument, join_usage},
+    {"JoinSinceWithAWord", "/join dev since five", error_code::bad_argument, join_usage},
+    {"JoinSinceWithASignedSeq", "/join dev since +5", error_code::bad_argument, join_usage},
+    {"JoinSinceWithASeqPast64Bits", "/join dev since 18446744073709551616",
+     error_code::bad_argument, join_usage},
+    {"JoinSinceWithAnEpochOutsideTheCharset", "/join dev since 5 ab.c", error_code::bad_argument,
+     join_usage},
+    {"JoinSinceWithAnEpochTooLong", "/join dev since 5 " + std::string(33, 'a'),
+     error_code::bad_argument, join_usage},
+    {"JoinSinceWithExtraWords", "/join dev since 5 abc more", error_code::bad_argument,
+     join_usage},
+    {"HistoryWithZero", "/history 0", error_code::bad_argument, history_usage},
+    {"HistoryWithTooMany", "/history dev 100001", error_code::bad_argument, history_usage},
+    {"HistoryWithAWordForN", "/history dev many", error_code::bad_argument, history_usage},
+    {"HistoryWithExtraWords", "/history dev 5 more", error_code::bad_argument, history_usage},
     {"SayWithoutArguments", "/say", error_code::bad_argument, "usage: /say ROOM TEXT"},
     {"SayWithoutText", "/say dev", error_code::bad_argument, "usage: /say ROOM TEXT"},
     {"SayWithBlankText", "/say dev   ", error_code::bad_argument, "usage: /say ROOM TEXT"},
@@ -144,23 +165,80 @@ TEST_P(command_errors_test, GivesTheExpectedError) {
 INSTANTIATE_TEST_SUITE_P(ParseCommand, command_errors_test, testing::ValuesIn(error_cases),
                          [](const auto& info) { return std::string(info.param.name); });
 
+command parsed(const std::string& line) {
+  parse_result result = parse_command(line);
+  EXPECT_TRUE(std::holds_alternative<command>(result)) << line;
+  return std::holds_alternative<command>(result) ? std::get<command>(result) : command{};
+}
+
+TEST(ParseCommand, JoinSinceTakesTheSeqAndAnOptionalEpoch) {
+  command c = parsed("/join #Dev since 57");
+  EXPECT_EQ(c.kind, command_kind::join);
+  EXPECT_EQ(c.arg, "#Dev");
+  EXPECT_EQ(c.since, std::optional<std::uint64_t>(57));
+  EXPECT_EQ(c.epoch, "");
+
+  c = parsed("/JOIN dev  SINCE \t0   Qw-_9z ");
+  EXPECT_EQ(c.arg, "dev");
+  EXPECT_EQ(c.since, std::optional<std::uint64_t>(0));
+  EXPECT_EQ(c.epoch, "Qw-_9z");
+
+  c = parsed("/join dev since 18446744073709551615 " + std::string(32, 'x'));
+  EXPECT_EQ(c.since, std::optional<std::uint64_t>(UINT64_MAX));
+  EXPECT_EQ(c.epoch, std::string(32, 'x'));
+}
+
+TEST(ParseCommand, JoinWithoutSinceHasNoSeq) {
+  const command c = parsed("/join dev");
+  EXPECT_FALSE(c.since.has_value());
+  // Another second word is part of the room name, reported by the server as invalid.
+  const command other = parsed("/join dev later 5");
+  EXPECT_EQ(other.arg, "dev later 5");
+  EXPECT_FALSE(other.since.has_value());
+}
+
+TEST(ParseCommand, HistoryTakesAnOptionalRoomAndCount) {
+  command c = parsed("/history");
+  EXPECT_EQ(c.kind, command_kind::history);
+  EXPECT_EQ(c.arg, "");
+  EXPECT_FALSE(c.count.has_value());
+
+  c = parsed("/history #dev");
+  EXPECT_EQ(c.arg, "#dev");
+  EXPECT_FALSE(c.count.has_value());
+
+  c = parsed("/history 30");  // a lone number is N, for the current room
+  EXPECT_EQ(c.arg, "");
+  EXPECT_EQ(c.count, std::optional<std::size_t>(30));
+
+  c = parsed("/history 42 100000");  // a room named 42
+  EXPECT_EQ(c.arg, "42");
+  EXPECT_EQ(c.count, std::optional<std::size_t>(100000));
+
+  c = parsed("/history dev 1");
+  EXPECT_EQ(c.arg, "dev");
+  EXPECT_EQ(c.count, std::optional<std::size_t>(1));
+}
+
 TEST(CommandName, IsTheJsonCmdValueAndSayForChatLinesAndActions) {
   const std::pair<command_kind, std::string_view> cases[] = {
       {command_kind::text, "say"},     {command_kind::say, "say"},     {command_kind::me, "say"},
       {command_kind::nick, "nick"},    {command_kind::join, "join"},   {command_kind::part, "part"},
       {command_kind::msg, "msg"},      {command_kind::topic, "topic"}, {command_kind::rooms, "rooms"},
       {command_kind::who, "who"},      {command_kind::format, "format"},
+      {command_kind::history, "history"},
       {command_kind::ping, "ping"},    {command_kind::help, "help"},   {command_kind::quit, "quit"},
   };
   for (const auto& [kind, name] : cases) EXPECT_EQ(command_name(kind), name);
 }
 
 TEST(CommandName, MatchesTheNameEveryCommandIsTypedWith) {
-  const char* typed[] = {"nick", "join", "part", "msg", "topic", "rooms", "who", "format",
-                         "ping", "help", "quit", "say", "me"};
+  const char* typed[] = {"nick", "join",  "part", "msg", "topic", "rooms", "who",    "format",
+                         "ping", "help",  "quit", "say", "me",    "history"};
   for (const char* name : typed) {
     // Enough arguments for every command to parse.
-    const std::string args = std::string_view(name) == "format" ? " json" : " word text";
+    const std::string_view n = name;
+    const std::string args = n == "format" ? " json" : n == "history" ? " word 5" : " word text";
     const parse_result result = parse_command("/" + std::string(name) + args);
     ASSERT_TRUE(std::holds_alternative<command>(result)) << name;
     const std::string_view expected = std::string_view(name) == "me" ? "say" : name;

@@ -23,9 +23,9 @@ namespace {
 using ordered_json = nlohmann::ordered_json;
 
 const std::vector<std::string> help_usages{
-    "/nick NAME", "/join ROOM",    "/part [ROOM]",       "/say ROOM TEXT", "/me TEXT",
-    "/msg NICK TEXT", "/topic [TEXT]", "/rooms", "/who [ROOM]", "/format human|json",
-    "/ping [TOKEN]", "/help", "/quit [REASON]"};
+    "/nick NAME",     "/join ROOM [since SEQ [EPOCH]]", "/part [ROOM]",  "/history [ROOM] [N]",
+    "/say ROOM TEXT", "/me TEXT",       "/msg NICK TEXT", "/topic [TEXT]", "/rooms",
+    "/who [ROOM]",    "/format human|json", "/ping [TOKEN]", "/help",      "/quit [REASON]"};
 
 // The objects exactly as docs/protocol.md §9 lists them, built and dumped by nlohmann.
 struct reference_encoder {
@@ -57,10 +57,25 @@ struct reference_encoder {
     j["members"] = e.presence ? *e.members : std::vector<std::string>{};
     j["topic"] = s(e.topic);
     j["seq"] = e.seq;
+    j["epoch"] = s(e.epoch);
     j["presence"] = e.presence;
     if (!e.presence) j["total"] = e.total;
+    if (e.recovery != nullptr) {
+      j["since"] = e.recovery->since;
+      j["replay"] = e.recovery->replay;
+      j["complete"] = e.recovery->complete();
+    }
     return line(j);
   }
+  std::string operator()(const ok_history_event& e) const {
+    ordered_json j = ok("history");
+    j["room"] = s(e.room);
+    j["seq"] = e.seq;
+    j["epoch"] = s(e.epoch);
+    j["replay"] = e.replay;
+    return line(j);
+  }
+  std::string operator()(const recovered_event&) const { return {}; }
   std::string operator()(const ok_say_event& e) const {
     ordered_json j = ok("say");
     j["room"] = s(e.room);
@@ -214,12 +229,19 @@ std::vector<std::string> encode_all_both_ways(std::string_view a, std::string_vi
                                      {std::string(b), 0, ""}};
   const std::vector<room_info> no_rooms{};
   const error_code code = all_error_codes[n % std::size(all_error_codes)];
+  const recovery_info complete{n, static_cast<std::size_t>(n), recovery_outcome::complete, 1, n};
+  const recovery_info partial{n / 2, 0, recovery_outcome::partial};
   const event events[] = {
       welcome_event{a},
       ok_event{a},
-      ok_join_event{a, &members, b, n, true, n},
-      ok_join_event{b, &no_members, "", 0, false, n},
-      ok_join_event{b, &members, a, n, false, n, n},
+      ok_join_event{a, &members, b, n, true, n, 0, b},
+      ok_join_event{b, &no_members, "", 0, false, n, 0, a},
+      ok_join_event{b, &members, a, n, false, n, n, a},
+      ok_join_event{a, &members, b, n, true, n, 0, a, &complete},
+      ok_join_event{b, &members, a, n, false, n, n, b, &partial},
+      ok_history_event{a, n, b, static_cast<std::size_t>(n), 1, n},
+      ok_history_event{b, 0, a, 0},
+      recovered_event{a, n, complete},
       ok_say_event{a, n},
       ok_msg_event{a},
       ok_nick_event{a},

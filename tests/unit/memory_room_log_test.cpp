@@ -23,7 +23,7 @@ std::vector<std::uint64_t> seqs(const std::vector<const stored_message*>& messag
 }
 
 TEST(MemoryRoomLog, NumbersMessagesFromOneInAppendOrder) {
-  memory_room_log log(10);
+  memory_room_log log(10, "test-epoch");
   EXPECT_EQ(log.last_seq(), 0u);
   EXPECT_EQ(log.append(said("a")).seq, 1u);
   EXPECT_EQ(log.append(said("b")).seq, 2u);
@@ -33,7 +33,7 @@ TEST(MemoryRoomLog, NumbersMessagesFromOneInAppendOrder) {
 }
 
 TEST(MemoryRoomLog, KeepsOnlyTheLatestCapacityMessagesOldestFirst) {
-  memory_room_log log(3);
+  memory_room_log log(3, "test-epoch");
   for (const char* t : {"a", "b", "c", "d", "e"}) log.append(said(t));
   EXPECT_EQ(log.size(), 3u);
   EXPECT_EQ(texts(log.recent(10)), (std::vector<std::string>{"c", "d", "e"}));
@@ -42,7 +42,7 @@ TEST(MemoryRoomLog, KeepsOnlyTheLatestCapacityMessagesOldestFirst) {
 }
 
 TEST(MemoryRoomLog, SinceGivesWhatFollowsASeqThatIsStillKept) {
-  memory_room_log log(3);
+  memory_room_log log(3, "test-epoch");
   for (const char* t : {"a", "b", "c", "d", "e"}) log.append(said(t));  // keeps 3..5
   EXPECT_EQ(seqs(log.since(3, 100)), (std::vector<std::uint64_t>{4, 5}));
   EXPECT_EQ(seqs(log.since(4, 100)), (std::vector<std::uint64_t>{5}));
@@ -54,7 +54,7 @@ TEST(MemoryRoomLog, SinceGivesWhatFollowsASeqThatIsStillKept) {
 }
 
 TEST(MemoryRoomLog, WithNoCapacityItStillNumbersButKeepsNothing) {
-  memory_room_log log(0);
+  memory_room_log log(0, "test-epoch");
   EXPECT_EQ(log.append(said("a")).seq, 1u);
   EXPECT_EQ(log.append(said("b")).seq, 2u);
   EXPECT_TRUE(log.recent(5).empty());
@@ -63,7 +63,7 @@ TEST(MemoryRoomLog, WithNoCapacityItStillNumbersButKeepsNothing) {
 
 TEST(MemoryRoomLog, AppendGivesTheMessageAsStoredKeptOrNot) {
   for (const std::size_t capacity : {0u, 2u}) {
-    memory_room_log log(capacity);
+    memory_room_log log(capacity, "test-epoch");
     for (const char* t : {"a", "b", "c"}) {
       const stored_message& stored = log.append(said(t));
       EXPECT_EQ(stored.text, t) << "capacity " << capacity;
@@ -74,7 +74,7 @@ TEST(MemoryRoomLog, AppendGivesTheMessageAsStoredKeptOrNot) {
 }
 
 TEST(MemoryRoomLog, ShrinkingKeepsTheLatestAndGrowingKeepsAll) {
-  memory_room_log log(4);
+  memory_room_log log(4, "test-epoch");
   for (const char* t : {"a", "b", "c", "d", "e", "f"}) log.append(said(t));  // ring wrapped
   log.set_capacity(2);
   EXPECT_EQ(texts(log.recent(10)), (std::vector<std::string>{"e", "f"}));

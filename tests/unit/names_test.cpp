@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -77,6 +78,30 @@ TEST(NormalizeRoom, FoldsValidNamesAndRejectsInvalidOnes) {
   for (const room_case& c : cases) {
     EXPECT_EQ(normalize_room(c.name), c.canonical) << '"' << c.name << '"';
   }
+}
+
+TEST(Epoch, AcceptsOneTo32OfTheUrlSafeCharacters) {
+  EXPECT_TRUE(is_valid_epoch("a"));
+  EXPECT_TRUE(is_valid_epoch("Az09_-"));
+  EXPECT_TRUE(is_valid_epoch(std::string(32, 'Z')));
+  EXPECT_FALSE(is_valid_epoch(""));
+  EXPECT_FALSE(is_valid_epoch(std::string(33, 'Z')));
+  EXPECT_FALSE(is_valid_epoch("ab.c"));
+  EXPECT_FALSE(is_valid_epoch("ab c"));
+  EXPECT_FALSE(is_valid_epoch("\xc3\xa9"));
+}
+
+TEST(Epoch, TokensAreValidAndTellTheirBitsApart) {
+  std::set<std::string> seen;
+  for (std::uint64_t bits : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{63},
+                             std::uint64_t{64}, UINT64_MAX, UINT64_MAX - 1,
+                             std::uint64_t{0x8000000000000000}}) {
+    const std::string token = epoch_token(bits);
+    EXPECT_EQ(token.size(), 11u);
+    EXPECT_TRUE(is_valid_epoch(token)) << token;
+    seen.insert(token);
+  }
+  EXPECT_EQ(seen.size(), 7u);
 }
 
 TEST(ErrorCode, HasTheDocumentedWireSpelling) {
