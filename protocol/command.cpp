@@ -1,6 +1,8 @@
 #include "protocol/command.hpp"
 
 #include <array>
+#include <charconv>
+#include <optional>
 
 #include "protocol/help_table.hpp"
 #include "protocol/names.hpp"
@@ -54,6 +56,47 @@ parse_result arg_and_text(command_kind kind, std::string_view rest, std::string_
   return command{kind, std::string(arg), std::string(text)};
 }
 
+// A LIMIT: digits only, 1 to max_listing_limit.
+std::optional<std::size_t> parse_limit(std::string_view word) noexcept {
+  std::size_t value = 0;
+  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (ec != std::errc{} || end != word.data() + word.size()) return std::nullopt;  // too big too
+  if (value < 1 || value > max_listing_limit) return std::nullopt;
+  return value;
+}
+
+constexpr bool is_digits(std::string_view word) noexcept {
+  if (word.empty()) return false;
+  for (char c : word)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// "/rooms [PATTERN] [LIMIT]", "/who [ROOM] [LIMIT]": a word and a count, both optional. A lone
+// word of digits only is the LIMIT; a room whose name is all digits is reached with both words
+// ("/who 50 100"). A third word, or a LIMIT that is not 1 to max_listing_limit, is bad_argument.
+parse_result listing_args(command_kind kind, std::string_view rest, std::string_view use) {
+  const auto [first, after_first] = split_word(rest);
+  const auto [second, extra] = split_word(after_first);
+  if (!extra.empty()) return usage(kind, use);
+  command cmd{kind, {}, {}};
+  std::string_view limit = second;
+  if (second.empty() && is_digits(first)) {
+    limit = first;
+  } else {
+    cmd.arg = std::string(first);
+  }
+  if (!limit.empty()) {
+    cmd.count = parse_limit(limit);
+    if (!cmd.count) {
+      parse_error error = usage(kind, use);
+      error.message += " (LIMIT is 1 to " + std::to_string(max_listing_limit) + ")";
+      return error;
+    }
+  }
+  return cmd;
+}
+
 parse_result format_arg(command_kind kind, std::string_view rest, std::string_view use) {
   std::string arg = fold_case(trim(rest));
   if (arg != "human" && arg != "json") return usage(kind, use);
@@ -74,8 +117,8 @@ constexpr std::array<command_spec, 13> commands{{
     {"me", command_kind::me, required_text},
     {"msg", command_kind::msg, arg_and_text},
     {"topic", command_kind::topic, optional_text},
-    {"rooms", command_kind::rooms, no_args},
-    {"who", command_kind::who, optional_arg},
+    {"rooms", command_kind::rooms, listing_args},
+    {"who", command_kind::who, listing_args},
     {"format", command_kind::format, format_arg},
     {"ping", command_kind::ping, optional_text},
     {"help", command_kind::help, no_args},
