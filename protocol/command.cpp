@@ -1,6 +1,7 @@
 #include "protocol/command.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <optional>
 
@@ -56,23 +57,63 @@ parse_result arg_and_text(command_kind kind, std::string_view rest, std::string_
   return command{kind, std::string(arg), std::string(text)};
 }
 
+// A whole number in decimal digits only (no sign, no blanks), if it fits 64 bits.
+std::optional<std::uint64_t> whole_number(std::string_view word) noexcept {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (word.empty() || word.front() < '0' || word.front() > '9' || ec != std::errc{} ||
+      end != word.data() + word.size())
+    return std::nullopt;  // not digits only, or too big
+  return value;
+}
+
+constexpr bool is_digits(std::string_view word) noexcept {
+  if (word.empty()) return false;
+  for (char c : word)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// A word and a count, both optional: "/rooms [PATTERN] [LIMIT]", "/who [ROOM] [LIMIT]",
+// "/history [ROOM] [N]". A lone word of digits only is the count; a room whose name is all
+// digits is reached with both words ("/who 50 100"). A third word, or a count that is not 1 to
+// `max`, is bad_argument.
+parse_result word_and_count(command_kind kind, std::string_view rest, std::string_view use,
+                            std::size_t max, std::string_view count_name) {
+  const auto [first, after_first] = split_word(rest);
+  const auto [second, extra] = split_word(after_first);
+  if (!extra.empty()) return usage(kind, use);
+  command cmd{kind, {}, {}};
+  std::string_view count = second;
+  if (second.empty() && is_digits(first)) {
+    count = first;
+  } else {
+    cmd.arg = std::string(first);
+  }
+  if (!count.empty()) {
+    const auto n = whole_number(count);
+    if (!n || *n < 1 || *n > max) {
+      parse_error error = usage(kind, use);
+      error.message += " (" + std::string(count_name) + " is 1 to " + std::to_string(max) + ")";
+      return error;
+    }
+    cmd.count = static_cast<std::size_t>(*n);
+  }
+  return cmd;
+}
+
+parse_result listing_args(command_kind kind, std::string_view rest, std::string_view use) {
+  return word_and_count(kind, rest, use, max_listing_limit, "LIMIT");
+}
+
+parse_result history_args(command_kind kind, std::string_view rest, std::string_view use) {
+  return word_and_count(kind, rest, use, max_history_request, "N");
+}
+
 parse_result format_arg(command_kind kind, std::string_view rest, std::string_view use) {
   std::string arg = fold_case(trim(rest));
   if (arg != "human" && arg != "json") return usage(kind, use);
   return command{kind, std::move(arg), {}};
-}
-
-// A whole number in decimal digits only (no sign, no blanks), if it fits 64 bits.
-std::optional<std::uint64_t> whole_number(std::string_view word) noexcept {
-  if (word.empty() || word.size() > 20) return std::nullopt;
-  std::uint64_t n = 0;
-  for (char c : word) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const std::uint64_t digit = static_cast<std::uint64_t>(c - '0');
-    if (n > (UINT64_MAX - digit) / 10) return std::nullopt;
-    n = n * 10 + digit;
-  }
-  return n;
 }
 
 // "/join ROOM" or "/join ROOM since SEQ [EPOCH]". Anything else after ROOM stays part of the
@@ -94,27 +135,6 @@ parse_result join_args(command_kind kind, std::string_view rest, std::string_vie
   return cmd;
 }
 
-// "/history [ROOM] [N]": a lone argument of digits is N (a room named "42" is "/history 42 20").
-parse_result history_args(command_kind kind, std::string_view rest, std::string_view use) {
-  const auto [first, after_first] = split_word(rest);
-  const auto [second, extra] = split_word(after_first);
-  if (!trim(extra).empty()) return usage(kind, use);
-  command cmd{kind, {}, {}};
-  std::string_view count_word;
-  if (second.empty() && whole_number(first)) {
-    count_word = first;
-  } else {
-    cmd.arg = std::string(first);
-    count_word = second;
-  }
-  if (!count_word.empty()) {
-    const auto n = whole_number(count_word);
-    if (!n || *n < 1 || *n > max_history_request) return usage(kind, use);
-    cmd.count = static_cast<std::size_t>(*n);
-  }
-  return cmd;
-}
-
 struct command_spec {
   std::string_view name;  // lower case, without '/'
   command_kind kind;
@@ -130,8 +150,8 @@ constexpr std::array<command_spec, 14> commands{{
     {"me", command_kind::me, required_text},
     {"msg", command_kind::msg, arg_and_text},
     {"topic", command_kind::topic, optional_text},
-    {"rooms", command_kind::rooms, no_args},
-    {"who", command_kind::who, optional_arg},
+    {"rooms", command_kind::rooms, listing_args},
+    {"who", command_kind::who, listing_args},
     {"format", command_kind::format, format_arg},
     {"ping", command_kind::ping, optional_text},
     {"help", command_kind::help, no_args},

@@ -22,8 +22,8 @@ enum class command_kind {
   msg,    // arg = nick, text = message
   topic,  // text = new topic, or empty to show it
   history,  // arg = room as typed, or empty for the current room; count = N, if given
-  rooms,
-  who,    // arg = room as typed, or empty for the current room
+  rooms,  // arg = pattern as typed, or empty for every room; count = LIMIT
+  who,    // arg = room as typed, or empty for the current room; count = LIMIT
   format, // arg = "human" or "json" (already checked)
   ping,   // text = token (may be empty)
   help,
@@ -52,6 +52,11 @@ using parse_result = std::variant<command, parse_error>;
 
 // The most messages "/history ROOM N" may ask for.
 inline constexpr std::size_t max_history_request = 100'000;
+// The LIMIT of "/rooms [PATTERN] [LIMIT]" and "/who [ROOM] [LIMIT]": how many names one reply
+// lists when none is given, and at most. 100 is ngIRCd's MaxListSize; 1000 rooms of about 40
+// bytes stay a line of some 40 kB, far below limits.max_outbound_bytes.
+inline constexpr std::size_t default_listing_limit = 100;
+inline constexpr std::size_t max_listing_limit = 1000;
 
 // Parses a sanitised, non-empty line. Command names are case-insensitive; words are separated
 // by one or more spaces or tabs. Missing required arguments give bad_argument with a usage

@@ -51,6 +51,13 @@ std::string count_of(std::size_t n, std::string_view singular, std::string_view 
   return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
 }
 
+// The /help column the descriptions start after: the longest usage, and at least 20.
+constexpr std::size_t help_usage_width = [] {
+  std::size_t width = 20;
+  for (const help_entry& h : help_entries) width = std::max(width, h.usage.size());
+  return width;
+}();
+
 std::string seq_ref(std::uint64_t seq) { return "#" + std::to_string(seq); }
 
 struct human_encoder {
@@ -132,7 +139,7 @@ struct human_encoder {
     out.line({"* Commands:"});
     for (const help_entry& h : help_entries) {
       std::string usage(h.usage);
-      usage.resize(std::max<std::size_t>(usage.size(), 20), ' ');  // align the descriptions
+      usage.resize(help_usage_width, ' ');  // align the descriptions
       out.line({"*   ", usage, " ", h.description});
     }
     out.line({"* Any other line is said in your current room (start it with // to say \"/...\")."});
@@ -163,10 +170,19 @@ struct human_encoder {
     if (e.topic.empty()) return one_line({"* ", e.nick, " cleared the topic of [", e.room, "]"});
     return one_line({"* ", e.nick, " set the topic of [", e.room, "] to: ", e.topic});
   }
+  // A truncated listing says so in its first line: "* Rooms (showing 100 of 10432):".
   std::string operator()(const rooms_reply& e) const {
-    if (e.rooms->empty()) return one_line({"* No rooms."});
+    if (e.rooms->empty()) {
+      if (e.pattern.empty()) return one_line({"* No rooms."});
+      return one_line({"* No rooms match ", e.pattern, "."});
+    }
     human_text out;
-    out.line({"* Rooms:"});
+    if (e.rooms->size() < e.total) {
+      out.line({"* Rooms (showing ", std::to_string(e.rooms->size()), " of ",
+                std::to_string(e.total), "):"});
+    } else {
+      out.line({"* Rooms:"});
+    }
     for (const room_info& r : *e.rooms) {
       const std::string members = count_of(r.members, "member", "members");
       if (r.topic.empty()) {
@@ -177,8 +193,12 @@ struct human_encoder {
     }
     return out.take();
   }
+  // "* Members of [big] (19000, showing 100): a, b, ..." when truncated.
   std::string operator()(const who_reply& e) const {
-    return one_line({"* Members of [", e.room, "] (", std::to_string(e.members->size()),
+    const std::string shown = e.members->size() < e.total
+                                  ? ", showing " + std::to_string(e.members->size())
+                                  : std::string();
+    return one_line({"* Members of [", e.room, "] (", std::to_string(e.total), shown,
                      "): ", join_names(*e.members)});
   }
   std::string operator()(const pong_reply& e) const {

@@ -134,12 +134,13 @@ struct json_encoder {
   std::string operator()(const rooms_reply& e) const {
     std::size_t bytes = 0;
     for (const room_info& r : *e.rooms) bytes += r.name.size() + r.topic.size() + 60;
-    return json_line("rooms", bytes).rooms("rooms", *e.rooms).take();
+    return json_line("rooms", bytes).rooms("rooms", *e.rooms).number("total", e.total).take();
   }
   std::string operator()(const who_reply& e) const {
     return json_line("who", e.room.size() + total_size(*e.members))
         .str("room", e.room)
         .strings("members", *e.members)
+        .number("total", e.total)
         .take();
   }
   std::string operator()(const pong_reply& e) const {

@@ -99,8 +99,19 @@ struct nick_event { std::string_view old_nick; std::string_view new_nick; };
 struct topic_event { std::string_view room; std::string_view nick; std::string_view topic; };
 
 struct room_info { std::string name; std::size_t members; std::string topic; };
-struct rooms_reply { const std::vector<room_info>* rooms; };                           // never null
-struct who_reply { std::string_view room; const std::vector<std::string>* members; };  // never null
+// A listing shows the first LIMIT of `total` rooms (or members) in name order: `rooms` and
+// `members` (never null) may be fewer than `total`. `pattern` is the /rooms PATTERN as matched
+// (folded, no '#'), empty for none; only the human "No rooms match ..." shows it.
+struct rooms_reply {
+  const std::vector<room_info>* rooms;
+  std::size_t total;
+  std::string_view pattern;
+};
+struct who_reply {
+  std::string_view room;
+  const std::vector<std::string>* members;
+  std::size_t total;
+};
 struct pong_reply { std::string_view token; };
 
 struct error_event { error_code code; std::string_view message; };

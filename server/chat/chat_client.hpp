@@ -133,8 +133,9 @@ class chat_client final : public connection_handler,
   void handle_publish(room* target, std::string&& text, bool action);
   void handle_msg(const std::string& to, const std::string& text);
   void handle_topic(const std::string& text);
-  void handle_rooms();
-  void handle_who(const std::string& name);
+  // LIMIT: the command's count, unset for protocol::default_listing_limit.
+  void handle_rooms(const std::string& pattern, std::optional<std::size_t> limit);
+  void handle_who(const std::string& name, std::optional<std::size_t> limit);
   void handle_format(const std::string& name);
   void send_error(protocol::error_code code, std::string_view message);
   room* joined_room(const std::string& canonical) const;

@@ -83,8 +83,8 @@ void chat_client::handle_command(protocol::command& cmd) {
     case command_kind::part: return handle_part(cmd.arg);
     case command_kind::msg: return handle_msg(cmd.arg, cmd.text);
     case command_kind::topic: return handle_topic(cmd.text);
-    case command_kind::rooms: return handle_rooms();
-    case command_kind::who: return handle_who(cmd.arg);
+    case command_kind::rooms: return handle_rooms(cmd.arg, cmd.count);
+    case command_kind::who: return handle_who(cmd.arg, cmd.count);
     case command_kind::format: return handle_format(cmd.arg);
     case command_kind::ping: return send(protocol::pong_reply{cmd.text});
     case command_kind::help: return send(protocol::ok_help_event{});
@@ -308,17 +308,21 @@ void chat_client::handle_topic(const std::string& text) {
   current_->notify(protocol::topic_event{current_->name(), nick_, current_->topic()}, this);
 }
 
-void chat_client::handle_rooms() {
+void chat_client::handle_rooms(const std::string& pattern, std::optional<std::size_t> limit) {
   const auto started = clock::now();
-  const auto rooms = dir_.list_rooms();
-  send(protocol::rooms_reply{&rooms});
+  const protocol::room_pattern matcher(pattern);
+  const room_listing listing =
+      dir_.list_rooms(matcher, limit.value_or(protocol::default_listing_limit));
+  send(protocol::rooms_reply{&listing.rooms, listing.total, matcher.text()});
   dir_.slow_loop().task(clock::now() - started, [&] {
-    return "a /rooms listing of " + std::to_string(rooms.size()) + " rooms for conn " +
-           std::to_string(id_);
+    return "a /rooms listing for conn " + std::to_string(id_) + ": " +
+           std::to_string(listing.rooms.size()) + " shown of " + std::to_string(listing.total) +
+           " matching among " + std::to_string(dir_.room_count()) + " rooms";
   });
 }
 
-void chat_client::handle_who(const std::string& name) {
+void chat_client::handle_who(const std::string& name, std::optional<std::size_t> limit) {
+  const auto started = clock::now();
   room* target = current_;
   if (!name.empty()) {
     const auto canonical = protocol::normalize_room(name);
@@ -327,8 +331,13 @@ void chat_client::handle_who(const std::string& name) {
     if (target == nullptr) return send_error(error_code::no_such_room, "no room " + *canonical);
   }
   if (target == nullptr) return send_error(error_code::not_in_room, "you are in no room");
-  const auto nicks = target->member_nicks();
-  send(protocol::who_reply{target->name(), &nicks});
+  const auto nicks = target->member_nicks(limit.value_or(protocol::default_listing_limit));
+  send(protocol::who_reply{target->name(), &nicks, target->members().size()});
+  dir_.slow_loop().task(clock::now() - started, [&] {
+    return "a /who listing for conn " + std::to_string(id_) + ": " +
+           std::to_string(nicks.size()) + " shown of the " +
+           std::to_string(target->members().size()) + " members of " + target->name();
+  });
 }
 
 void chat_client::handle_format(const std::string& name) {

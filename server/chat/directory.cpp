@@ -147,11 +147,27 @@ void directory::remove_room(room& r) {
   keep->stop();  // the broadcaster drains what is queued, then ends and frees the room
 }
 
-std::vector<protocol::room_info> directory::list_rooms() const {
-  std::vector<protocol::room_info> out;
-  out.reserve(rooms_.size());
-  for (const auto& [name, r] : rooms_) out.push_back({name, r->members().size(), r->topic()});
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+room_listing directory::list_rooms(const protocol::room_pattern& pattern,
+                                   std::size_t limit) const {
+  std::vector<const room*> matching;
+  matching.reserve(pattern.matches_all() ? rooms_.size() : 0);
+  for (const auto& [name, r] : rooms_) {
+    if (pattern.matches(name)) matching.push_back(r.get());
+  }
+  const auto by_name = [](const room* a, const room* b) { return a->name() < b->name(); };
+  if (matching.size() > limit) {
+    std::partial_sort(matching.begin(), matching.begin() + static_cast<std::ptrdiff_t>(limit),
+                      matching.end(), by_name);
+  } else {
+    std::sort(matching.begin(), matching.end(), by_name);
+  }
+  room_listing out;
+  out.total = matching.size();
+  out.rooms.reserve(std::min(limit, matching.size()));
+  for (const room* r : matching) {
+    if (out.rooms.size() == limit) break;
+    out.rooms.push_back({r->name(), r->members().size(), r->topic()});
+  }
   return out;
 }
 

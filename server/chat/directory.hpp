@@ -20,6 +20,7 @@
 
 #include "config/config.hpp"
 #include "protocol/events.hpp"
+#include "protocol/room_pattern.hpp"
 #include "server/chat/server_metrics.hpp"
 #include "server/logging/log_throttle.hpp"
 #include "server/loop/slow_loop_watch.hpp"
@@ -32,6 +33,12 @@ class room;
 // What notify_peers sends: a change (a nick) goes through every shared room; presence (a quit)
 // only through the rooms that send presence (room::sends_presence).
 enum class peer_event { change, presence };
+
+// What /rooms shows: the first rooms in name order, of `total` that matched.
+struct room_listing {
+  std::vector<protocol::room_info> rooms;
+  std::size_t total = 0;
+};
 
 class directory {
  public:
@@ -82,7 +89,9 @@ class directory {
   // Rooms in all, those kept empty included (they count toward limits.max_rooms).
   std::size_t room_count() const noexcept { return rooms_.size(); }
   std::size_t kept_empty_count() const noexcept { return kept_.size(); }
-  std::vector<protocol::room_info> list_rooms() const;
+  // The first `limit` rooms matching `pattern` in name order, and how many match in all.
+  // Costs O(rooms) matches plus O(matching log limit): the rooms not shown are not sorted.
+  room_listing list_rooms(const protocol::room_pattern& pattern, std::size_t limit) const;
 
   // Sends `ev` once to every client sharing a room with `subject`, never to `subject`. For
   // presence, a room that does not send it (counted with `subject` still in it) is skipped and

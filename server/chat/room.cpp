@@ -59,15 +59,29 @@ bool room::remove_member(chat_client& client) {
   return members_.empty();
 }
 
-std::vector<std::string> room::member_nicks() const {
-  std::vector<std::pair<std::string, std::string>> keyed;  // folded, as given
-  keyed.reserve(members_.size());
-  for (const chat_client* m : members_) keyed.emplace_back(protocol::fold_case(m->nick()), m->nick());
-  std::stable_sort(keyed.begin(), keyed.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+std::vector<std::string> room::member_nicks(std::size_t limit) const {
+  // Compares in place, as the folded nicks would compare, so the nicks that are not shown cost
+  // no copy. Nicks are unique ignoring case: the order is total.
+  const auto folded_less = [](const std::string* a, const std::string* b) {
+    const auto fold = [](char c) {
+      return static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    };
+    return std::lexicographical_compare(a->begin(), a->end(), b->begin(), b->end(),
+                                        [&](char x, char y) { return fold(x) < fold(y); });
+  };
+  std::vector<const std::string*> order;
+  order.reserve(members_.size());
+  for (const chat_client* m : members_) order.push_back(&m->nick());
+  if (order.size() > limit) {
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(limit),
+                      order.end(), folded_less);
+    order.resize(limit);
+  } else {
+    std::sort(order.begin(), order.end(), folded_less);
+  }
   std::vector<std::string> nicks;
-  nicks.reserve(keyed.size());
-  for (auto& [folded, nick] : keyed) nicks.push_back(std::move(nick));
+  nicks.reserve(order.size());
+  for (const std::string* nick : order) nicks.push_back(*nick);
   return nicks;
 }
 

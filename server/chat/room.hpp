@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <list>
 #include <memory>
 #include <optional>
@@ -62,8 +63,10 @@ class room : public std::enable_shared_from_this<room> {
   bool remove_member(chat_client& client);
   // Forgets every member at once (the directory is going away).
   void clear_members() noexcept { members_.clear(); }
-  // The members' nicks, sorted as /who shows them (case-insensitively).
-  std::vector<std::string> member_nicks() const;
+  // The first `limit` of the members' nicks in the order /who shows them (case-insensitive),
+  // all of them by default. Costs O(members) plus O(members log limit): the rest are not sorted.
+  std::vector<std::string> member_nicks(
+      std::size_t limit = std::numeric_limits<std::size_t>::max()) const;
 
   // Presence (presence.hpp): whether the room announces a join, part or quit now, under
   // rooms.presence_max_members `limit`. The member it is about counts, so ask after adding a

@@ -8,11 +8,11 @@
 // in the repository.
 //
 // Besides crashes and sanitizer reports it checks the promises callers rely on: chunking never
-// changes the frames, the splitter's memory bound, sanitize's output guarantees, encoded lines
-// are single CRLF-terminated lines, the JSON line is exactly the expected object with the text
-// escaped so that it decodes back to itself, the UTF-8 decoder is total and round-trips, and the
-// JSON string writer turns any bytes, under either policy, into a string that decodes to the
-// input with each ill-formed sequence replaced.
+// changes the frames, the splitter's memory bound, sanitize's output guarantees, a listing's
+// LIMIT is in range, encoded lines are single CRLF-terminated lines, the JSON line is exactly the
+// expected object with the text escaped so that it decodes back to itself, the UTF-8 decoder is
+// total and round-trips, and the JSON string writer turns any bytes, under either policy, into a
+// string that decodes to the input with each ill-formed sequence replaced.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +26,7 @@
 #include "protocol/format.hpp"
 #include "protocol/json_string.hpp"
 #include "protocol/line_splitter.hpp"
+#include "protocol/room_pattern.hpp"
 #include "protocol/sanitize.hpp"
 #include "protocol/utf8.hpp"
 
@@ -194,6 +195,12 @@ void check_line(std::string_view raw) {
   if (const auto* cmd = std::get_if<command>(&parsed)) {
     FUZZ_CHECK(!command_name(cmd->kind).empty());
     if (cmd->kind == command_kind::format) FUZZ_CHECK(cmd->arg == "human" || cmd->arg == "json");
+    if (cmd->kind == command_kind::rooms || cmd->kind == command_kind::who) {
+      FUZZ_CHECK(!cmd->count || (*cmd->count >= 1 && *cmd->count <= max_listing_limit));
+      FUZZ_CHECK(cmd->arg.find_first_of(" \t") == std::string::npos);  // one word at most
+      // A pattern matches or not; fnmatch never reads past it, whatever it holds.
+      if (cmd->kind == command_kind::rooms) (void)room_pattern(cmd->arg).matches("dev-ops_1");
+    }
   } else {
     const auto& error = std::get<parse_error>(parsed);
     FUZZ_CHECK(error.code == error_code::bad_argument || error.code == error_code::unknown_command);

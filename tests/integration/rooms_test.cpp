@@ -345,3 +345,217 @@ TEST(Rooms, WhoOfMissingRoomIsNoSuchRoomAndWithoutCurrentRoomIsNotInRoom) {
   alice.send_line("/who");
   alice.expect_error("not-in-room");
 }
+
+// ---- bounded listings: /rooms [PATTERN] [LIMIT], /who [ROOM] [LIMIT] -------------------------
+
+namespace {
+
+// The "name" of every room of a rooms reply, in the order given.
+std::vector<std::string> room_names(const json& reply) {
+  std::vector<std::string> out;
+  for (const auto& r : reply.at("rooms")) out.push_back(r.at("name").get<std::string>());
+  return out;
+}
+
+std::vector<std::string> members_in_order(const json& reply) {
+  return reply.at("members").get<std::vector<std::string>>();
+}
+
+// Joins every room of `rooms`, sending all the lines before reading the oks.
+void join_all(test_client& client, const std::vector<std::string>& rooms) {
+  std::string lines;
+  for (const std::string& r : rooms) lines += "/join " + r + "\n";
+  client.send_raw(lines);
+  for (const std::string& r : rooms) EXPECT_EQ(client.expect_ok("join")["room"], r);
+}
+
+// "r000" .. "r<n-1>", zero-padded so that name order is number order.
+std::vector<std::string> numbered_rooms(int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) {
+    std::string digits = std::to_string(i);
+    out.push_back("r" + std::string(3 - digits.size(), '0') + digits);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Rooms, RoomsFiltersByAGlobIgnoringCaseAndAHash) {
+  server_process server;
+  test_client alice = json_client(server, "alice");
+  join_all(alice, {"ops", "dev-ops", "design", "dev", "42", "dev_1"});
+
+  alice.send_line("/rooms dev*");
+  json reply = alice.expect_json("rooms");
+  EXPECT_EQ(room_names(reply), (std::vector<std::string>{"dev", "dev-ops", "dev_1"}));
+  EXPECT_EQ(reply["total"], 3);
+  alice.send_line("/rooms #DE*");
+  EXPECT_EQ(room_names(alice.expect_json("rooms")),
+            (std::vector<std::string>{"design", "dev", "dev-ops", "dev_1"}));
+  alice.send_line("/rooms *ops");
+  EXPECT_EQ(room_names(alice.expect_json("rooms")), (std::vector<std::string>{"dev-ops", "ops"}));
+  alice.send_line("/rooms d?v");
+  EXPECT_EQ(room_names(alice.expect_json("rooms")), (std::vector<std::string>{"dev"}));
+  alice.send_line("/rooms [l-o]*");
+  EXPECT_EQ(room_names(alice.expect_json("rooms")), (std::vector<std::string>{"lobby", "ops"}));
+  // A lone number is a LIMIT; an all-digit pattern comes with one.
+  alice.send_line("/rooms 42 10");
+  EXPECT_EQ(room_names(alice.expect_json("rooms")), (std::vector<std::string>{"42"}));
+
+  alice.send_line("/rooms nothing*");
+  reply = alice.expect_json("rooms");
+  EXPECT_EQ(reply, json::parse(R"({"type":"rooms","rooms":[],"total":0})"));
+}
+
+TEST(Rooms, RoomsShowsTheFirstHundredByNameAndTheTotalByDefault) {
+  server_process server(std::string(fast_limits_yaml) + "  max_rooms_per_client: 200\n");
+  test_client alice = json_client(server, "alice");
+  std::vector<std::string> rooms = numbered_rooms(150);
+  join_all(alice, std::vector<std::string>(rooms.rbegin(), rooms.rend()));  // not in name order
+
+  alice.send_line("/rooms");
+  json reply = alice.expect_json("rooms");
+  std::vector<std::string> first{"lobby"};
+  first.insert(first.end(), rooms.begin(), rooms.begin() + 99);
+  EXPECT_EQ(room_names(reply), first);
+  EXPECT_EQ(reply["total"], 151);
+  EXPECT_EQ(reply["rooms"][1], json::parse(R"({"name":"r000","members":1,"topic":""})"));
+
+  alice.send_line("/rooms r1*");  // matches fewer than the limit: all of them
+  reply = alice.expect_json("rooms");
+  EXPECT_EQ(room_names(reply), std::vector<std::string>(rooms.begin() + 100, rooms.end()));
+  EXPECT_EQ(reply["total"], 50);
+
+  alice.send_line("/rooms r* 1000");
+  reply = alice.expect_json("rooms");
+  EXPECT_EQ(room_names(reply), rooms);
+  EXPECT_EQ(reply["total"], 150);
+}
+
+TEST(Rooms, RoomsLimitCapsTheListingNotTheTotal) {
+  server_process server(std::string(fast_limits_yaml) + "  max_rooms_per_client: 40\n");
+  test_client alice = json_client(server, "alice");
+  const std::vector<std::string> rooms = numbered_rooms(30);
+  join_all(alice, rooms);
+
+  alice.send_line("/rooms 5");
+  json reply = alice.expect_json("rooms");
+  EXPECT_EQ(room_names(reply), (std::vector<std::string>{"lobby", "r000", "r001", "r002", "r003"}));
+  EXPECT_EQ(reply["total"], 31);
+  alice.send_line("/rooms r01? 3");
+  reply = alice.expect_json("rooms");
+  EXPECT_EQ(room_names(reply), (std::vector<std::string>{"r010", "r011", "r012"}));
+  EXPECT_EQ(reply["total"], 10);
+  alice.send_line("/rooms * 1");
+  reply = alice.expect_json("rooms");
+  EXPECT_EQ(room_names(reply), (std::vector<std::string>{"lobby"}));
+  EXPECT_EQ(reply["total"], 31);
+}
+
+TEST(Rooms, ListingsRejectBadLimitsAndExtraWordsWithTheUsage) {
+  server_process server;
+  test_client alice = json_client(server, "alice");
+  const std::pair<const char*, const char*> cases[] = {
+      {"/rooms 0", "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+      {"/rooms * 1001", "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+      {"/rooms dev* many", "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+      {"/rooms dev* 10 more", "usage: /rooms [PATTERN] [LIMIT]"},
+      {"/who lobby 0", "usage: /who [ROOM] [LIMIT] (LIMIT is 1 to 1000)"},
+      {"/who 5000", "usage: /who [ROOM] [LIMIT] (LIMIT is 1 to 1000)"},
+      {"/who a b", "usage: /who [ROOM] [LIMIT] (LIMIT is 1 to 1000)"},
+      {"/who lobby 10 more", "usage: /who [ROOM] [LIMIT]"},
+  };
+  for (const auto& [line, message] : cases) {
+    SCOPED_TRACE(line);
+    alice.send_line(line);
+    EXPECT_EQ(alice.expect_error("bad-argument")["message"], message);
+  }
+  alice.send_line("/who lobby 1000");  // the connection is fine, and 1000 is allowed
+  EXPECT_EQ(alice.expect_json("who")["total"], 1);
+}
+
+TEST(Rooms, WhoShowsTheFirstLimitMembersInCaseInsensitiveOrderAndTheTotal) {
+  server_process server;
+  std::vector<test_client> clients;
+  for (const char* nick : {"Zed", "amy", "dora", "Bob", "Eve", "carl"}) {
+    clients.push_back(json_client(server, nick));
+  }
+  test_client& zed = clients.front();
+  zed.sync_json();  // the others' join events
+
+  zed.send_line("/who lobby 3");
+  json who = zed.expect_json("who");
+  EXPECT_EQ(who["room"], "lobby");
+  EXPECT_EQ(members_in_order(who), (std::vector<std::string>{"amy", "Bob", "carl"}));
+  EXPECT_EQ(who["total"], 6);
+  zed.send_line("/who 2");  // a lone number: the current room
+  who = zed.expect_json("who");
+  EXPECT_EQ(members_in_order(who), (std::vector<std::string>{"amy", "Bob"}));
+  EXPECT_EQ(who["total"], 6);
+  zed.send_line("/who");
+  who = zed.expect_json("who");
+  EXPECT_EQ(members_in_order(who),
+            (std::vector<std::string>{"amy", "Bob", "carl", "dora", "Eve", "Zed"}));
+  EXPECT_EQ(who["total"], 6);
+}
+
+TEST(Rooms, WhoOfAnAllDigitRoomNeedsTheLimitToo) {
+  server_process server;
+  test_client alice = json_client(server, "alice");
+  test_client bob = json_client(server, "bob");
+  alice.sync_json();
+  bob.send_line("/join 50");
+  bob.expect_ok("join");
+  alice.send_line("/who 50 100");
+  json who = alice.expect_json("who");
+  EXPECT_EQ(who["room"], "50");
+  EXPECT_EQ(members_in_order(who), (std::vector<std::string>{"bob"}));
+  alice.send_line("/who 50");  // a LIMIT of 50 for alice's current room
+  EXPECT_EQ(alice.expect_json("who")["room"], "lobby");
+}
+
+TEST(Rooms, WhoListsAHundredMembersByDefault) {
+  // Presence off above 10 members keeps 105 joins from costing 105² join events.
+  server_process server(std::string(fast_limits_yaml) +
+                        "  max_connections_per_ip: 200\nrooms:\n  presence_max_members: 10\n");
+  std::vector<test_client> clients;
+  std::vector<std::string> nicks;
+  for (int i = 0; i < 105; ++i) {
+    std::string digits = std::to_string(i);
+    nicks.push_back("u" + std::string(3 - digits.size(), '0') + digits);
+    clients.push_back(json_client(server, nicks.back()));
+  }
+  test_client& last = clients.back();
+  last.send_line("/who");
+  json who = last.expect_json("who");
+  EXPECT_EQ(members_in_order(who), std::vector<std::string>(nicks.begin(), nicks.begin() + 100));
+  EXPECT_EQ(who["total"], 105);
+}
+
+TEST(Rooms, HumanListingsSayHowManyOfHowManyWhenTruncated) {
+  server_process server;
+  test_client alice = json_client(server, "alice");
+  test_client bob = json_client(server, "bob");
+  test_client carol = json_client(server, "carol");
+  alice.sync_json();
+  join_all(alice, {"dev", "ops"});
+  alice.send_line("/format human");
+  EXPECT_EQ(alice.expect_line(), "* Output format: human");
+
+  alice.send_line("/rooms * 2");
+  EXPECT_EQ(alice.expect_line(), "* Rooms (showing 2 of 3):");
+  EXPECT_EQ(alice.expect_line(), "*   [dev] (1 member)");
+  EXPECT_EQ(alice.expect_line(), "*   [lobby] (3 members)");
+  alice.send_line("/rooms ?ev");  // all that match: the usual heading
+  EXPECT_EQ(alice.expect_line(), "* Rooms:");
+  EXPECT_EQ(alice.expect_line(), "*   [dev] (1 member)");
+  alice.send_line("/rooms #Nope*");
+  EXPECT_EQ(alice.expect_line(), "* No rooms match nope*.");
+
+  alice.send_line("/who lobby 2");
+  EXPECT_EQ(alice.expect_line(), "* Members of [lobby] (3, showing 2): alice, bob");
+  alice.send_line("/who lobby");
+  EXPECT_EQ(alice.expect_line(), "* Members of [lobby] (3): alice, bob, carol");
+  alice.expect_quiet_human();
+}

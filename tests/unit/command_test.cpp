@@ -40,6 +40,7 @@ const command_case command_cases[] = {
     {"PartNamedRoom", "/part #dev ", command_kind::part, "#dev", ""},
     {"WhoCurrentRoom", "/who", command_kind::who, "", ""},
     {"WhoNamedRoom", "/who  dev", command_kind::who, "dev", ""},
+    {"WhoKeepsTheRoomAsTyped", "/who #Dev", command_kind::who, "#Dev", ""},
 
     // /say, /msg: a word and text.
     {"Say", "/say dev hello  world ", command_kind::say, "dev", "hello  world "},
@@ -56,7 +57,7 @@ const command_case command_cases[] = {
 
     // No arguments.
     {"Rooms", "/rooms", command_kind::rooms, "", ""},
-    {"RoomsIgnoresExtraWords", "/rooms please", command_kind::rooms, "", ""},
+    {"RoomsWithPattern", "/rooms dev*", command_kind::rooms, "dev*", ""},
     {"Help", "/help", command_kind::help, "", ""},
     {"HelpIgnoresExtraWords", "/help nick", command_kind::help, "", ""},
 
@@ -121,9 +122,9 @@ const error_case error_cases[] = {
      error_code::bad_argument, join_usage},
     {"JoinSinceWithExtraWords", "/join dev since 5 abc more", error_code::bad_argument,
      join_usage},
-    {"HistoryWithZero", "/history 0", error_code::bad_argument, history_usage},
-    {"HistoryWithTooMany", "/history dev 100001", error_code::bad_argument, history_usage},
-    {"HistoryWithAWordForN", "/history dev many", error_code::bad_argument, history_usage},
+    {"HistoryWithZero", "/history 0", error_code::bad_argument, history_usage + " (N is 1 to 100000)"},
+    {"HistoryWithTooMany", "/history dev 100001", error_code::bad_argument, history_usage + " (N is 1 to 100000)"},
+    {"HistoryWithAWordForN", "/history dev many", error_code::bad_argument, history_usage + " (N is 1 to 100000)"},
     {"HistoryWithExtraWords", "/history dev 5 more", error_code::bad_argument, history_usage},
     {"SayWithoutArguments", "/say", error_code::bad_argument, "usage: /say ROOM TEXT"},
     {"SayWithoutText", "/say dev", error_code::bad_argument, "usage: /say ROOM TEXT"},
@@ -136,6 +137,27 @@ const error_case error_cases[] = {
     {"FormatWithOtherArgument", "/format xml", error_code::bad_argument, "usage: /format human|json"},
     {"FormatWithExtraWords", "/format json please", error_code::bad_argument,
      "usage: /format human|json"},
+    {"RoomsWithThreeWords", "/rooms dev* 10 more", error_code::bad_argument,
+     "usage: /rooms [PATTERN] [LIMIT]"},
+    {"RoomsLimitZero", "/rooms 0", error_code::bad_argument,
+     "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+    {"RoomsLimitAboveTheMaximum", "/rooms * 1001", error_code::bad_argument,
+     "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+    {"RoomsLimitTooBigForAnyInteger", "/rooms 99999999999999999999999", error_code::bad_argument,
+     "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+    {"RoomsLimitNotAnInteger", "/rooms dev* ten", error_code::bad_argument,
+     "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+    {"RoomsNegativeLimit", "/rooms dev* -5", error_code::bad_argument,
+     "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+    {"RoomsFractionalLimit", "/rooms dev* 2.5", error_code::bad_argument,
+     "usage: /rooms [PATTERN] [LIMIT] (LIMIT is 1 to 1000)"},
+    {"WhoWithThreeWords", "/who a b c", error_code::bad_argument, "usage: /who [ROOM] [LIMIT]"},
+    {"WhoSecondWordNotAnInteger", "/who a b", error_code::bad_argument,
+     "usage: /who [ROOM] [LIMIT] (LIMIT is 1 to 1000)"},
+    {"WhoLimitZero", "/who big 0", error_code::bad_argument,
+     "usage: /who [ROOM] [LIMIT] (LIMIT is 1 to 1000)"},
+    {"WhoLoneLimitAboveTheMaximum", "/who 5000", error_code::bad_argument,
+     "usage: /who [ROOM] [LIMIT] (LIMIT is 1 to 1000)"},
     {"UnknownCommand", "/dance now", error_code::unknown_command,
      "unknown command /dance (type /help for the list)"},
     {"LoneSlash", "/", error_code::unknown_command, "unknown command / (type /help for the list)"},
@@ -148,6 +170,59 @@ const error_case error_cases[] = {
     {"UnknownCommandKeepsItsCase", "/Dance", error_code::unknown_command,
      "unknown command /Dance (type /help for the list)"},
 };
+
+// /rooms [PATTERN] [LIMIT] and /who [ROOM] [LIMIT]: the word and the count they parse to.
+struct listing_case {
+  const char* name;
+  std::string line;
+  command_kind kind;
+  std::string arg;
+  std::optional<std::size_t> count;
+};
+
+const listing_case listing_cases[] = {
+    {"RoomsWithoutArgumentsLeavesTheDefaults", "/rooms", command_kind::rooms, "", std::nullopt},
+    {"RoomsPatternOnly", "/rooms #Dev*", command_kind::rooms, "#Dev*", std::nullopt},
+    {"RoomsPatternWithSetsAndQuestionMarks", "/rooms [a-c]?x", command_kind::rooms, "[a-c]?x",
+     std::nullopt},
+    {"RoomsLoneNumberIsTheLimit", "/rooms 50", command_kind::rooms, "", 50},
+    {"RoomsPatternAndLimit", "/rooms \t dev* \t 7 ", command_kind::rooms, "dev*", 7},
+    {"RoomsNumericPatternNeedsTheLimitToo", "/rooms 50 100", command_kind::rooms, "50", 100},
+    {"RoomsLimitOfOne", "/rooms * 1", command_kind::rooms, "*", 1},
+    {"RoomsLimitAtTheMaximum", "/rooms * 1000", command_kind::rooms, "*", 1000},
+    {"RoomsLimitWithLeadingZeros", "/rooms 0010", command_kind::rooms, "", 10},
+    {"RoomsWordWithDigitsAndLettersIsAPattern", "/rooms 50x", command_kind::rooms, "50x",
+     std::nullopt},
+    {"WhoWithoutArgumentsLeavesTheDefaults", "/who", command_kind::who, "", std::nullopt},
+    {"WhoRoomOnly", "/who #Big", command_kind::who, "#Big", std::nullopt},
+    {"WhoLoneNumberIsTheLimitForTheCurrentRoom", "/who 5", command_kind::who, "", 5},
+    {"WhoRoomAndLimit", "/WHO big 250", command_kind::who, "big", 250},
+    {"WhoNumericRoomNeedsTheLimitToo", "/who 50 100", command_kind::who, "50", 100},
+};
+
+void PrintTo(const listing_case& c, std::ostream* os) { *os << c.name; }
+
+class listing_cases_test : public testing::TestWithParam<listing_case> {};
+
+TEST_P(listing_cases_test, ParsesTheWordAndTheLimit) {
+  const listing_case& c = GetParam();
+  const parse_result result = parse_command(c.line);
+  ASSERT_TRUE(std::holds_alternative<command>(result))
+      << std::get<parse_error>(result).message;
+  const command& cmd = std::get<command>(result);
+  EXPECT_EQ(cmd.kind, c.kind);
+  EXPECT_EQ(cmd.arg, c.arg);
+  EXPECT_EQ(cmd.count, c.count);
+  EXPECT_EQ(cmd.text, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(ParseCommand, listing_cases_test, testing::ValuesIn(listing_cases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ParseCommand, ListingLimitsAreOneHundredByDefaultAndAThousandAtMost) {
+  EXPECT_EQ(default_listing_limit, 100u);
+  EXPECT_EQ(max_listing_limit, 1000u);
+}
 
 void PrintTo(const error_case& c, std::ostream* os) { *os << c.name; }
 
@@ -236,9 +311,11 @@ TEST(CommandName, MatchesTheNameEveryCommandIsTypedWith) {
   const char* typed[] = {"nick", "join",  "part", "msg", "topic", "rooms", "who",    "format",
                          "ping", "help",  "quit", "say", "me",    "history"};
   for (const char* name : typed) {
-    // Enough arguments for every command to parse.
-    const std::string_view n = name;
-    const std::string args = n == "format" ? " json" : n == "history" ? " word 5" : " word text";
+    // Enough arguments for every command to parse (and not too many for a listing).
+    const std::string_view n(name);
+    const std::string args = n == "format"                                  ? " json"
+                             : n == "rooms" || n == "who" || n == "history" ? " word 10"
+                                                                            : " word text";
     const parse_result result = parse_command("/" + std::string(name) + args);
     ASSERT_TRUE(std::holds_alternative<command>(result)) << name;
     const std::string_view expected = std::string_view(name) == "me" ? "say" : name;

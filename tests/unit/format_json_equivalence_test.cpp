@@ -24,8 +24,9 @@ using ordered_json = nlohmann::ordered_json;
 
 const std::vector<std::string> help_usages{
     "/nick NAME",     "/join ROOM [since SEQ [EPOCH]]", "/part [ROOM]",  "/history [ROOM] [N]",
-    "/say ROOM TEXT", "/me TEXT",       "/msg NICK TEXT", "/topic [TEXT]", "/rooms",
-    "/who [ROOM]",    "/format human|json", "/ping [TOKEN]", "/help",      "/quit [REASON]"};
+    "/say ROOM TEXT", "/me TEXT",       "/msg NICK TEXT", "/topic [TEXT]",
+    "/rooms [PATTERN] [LIMIT]",         "/who [ROOM] [LIMIT]",  "/format human|json",
+    "/ping [TOKEN]",  "/help",          "/quit [REASON]"};
 
 // The objects exactly as docs/protocol.md §9 lists them, built and dumped by nlohmann.
 struct reference_encoder {
@@ -173,12 +174,14 @@ struct reference_encoder {
       room["topic"] = r.topic;
       rooms.push_back(std::move(room));
     }
+    j["total"] = e.total;
     return line(j);
   }
   std::string operator()(const who_reply& e) const {
     ordered_json j = object("who");
     j["room"] = s(e.room);
     j["members"] = *e.members;
+    j["total"] = e.total;
     return line(j);
   }
   std::string operator()(const pong_reply& e) const {
@@ -261,10 +264,12 @@ std::vector<std::string> encode_all_both_ways(std::string_view a, std::string_vi
       quit_event{a, b},
       nick_event{b, a},
       topic_event{a, b, a},
-      rooms_reply{&rooms},
-      rooms_reply{&no_rooms},
-      who_reply{a, &members},
-      who_reply{b, &no_members},
+      rooms_reply{&rooms, rooms.size(), a},
+      rooms_reply{&rooms, n, b},
+      rooms_reply{&no_rooms, 0, a},
+      who_reply{a, &members, members.size()},
+      who_reply{b, &members, n},
+      who_reply{b, &no_members, 0},
       pong_reply{a},
       error_event{code, b},
       bye_event{a},

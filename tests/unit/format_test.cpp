@@ -101,26 +101,26 @@ const format_case format_cases[] = {
      R"({"type":"ok","cmd":"format","format":"json"})"},
     {"OkHelp", ok_help_event{},
      "* Commands:\r\n"
-     "*   /nick NAME           choose or change your nickname\r\n"
+     "*   /nick NAME                     choose or change your nickname\r\n"
      "*   /join ROOM [since SEQ [EPOCH]] join a room (created if new) and make it current; since: "
      "replay what came after SEQ\r\n"
-     "*   /part [ROOM]         leave a room (default: the current one)\r\n"
-     "*   /history [ROOM] [N]  replay a room's latest N kept messages\r\n"
-     "*   /say ROOM TEXT       say something in a room without switching to it\r\n"
-     "*   /me TEXT             describe an action in the current room\r\n"
-     "*   /msg NICK TEXT       send a private message\r\n"
-     "*   /topic [TEXT]        show or set the current room's topic\r\n"
-     "*   /rooms               list the rooms\r\n"
-     "*   /who [ROOM]          list the members of a room (default: the current one)\r\n"
-     "*   /format human|json   switch this connection's output format\r\n"
-     "*   /ping [TOKEN]        check that the server answers\r\n"
-     "*   /help                show this list\r\n"
-     "*   /quit [REASON]       leave chatd\r\n"
+     "*   /part [ROOM]                   leave a room (default: the current one)\r\n"
+     "*   /history [ROOM] [N]            replay a room's latest N kept messages\r\n"
+     "*   /say ROOM TEXT                 say something in a room without switching to it\r\n"
+     "*   /me TEXT                       describe an action in the current room\r\n"
+     "*   /msg NICK TEXT                 send a private message\r\n"
+     "*   /topic [TEXT]                  show or set the current room's topic\r\n"
+     "*   /rooms [PATTERN] [LIMIT]       list the rooms (the first 100; PATTERN: a glob such as dev*)\r\n"
+     "*   /who [ROOM] [LIMIT]            list the members of a room (default: the current one; the first 100)\r\n"
+     "*   /format human|json             switch this connection's output format\r\n"
+     "*   /ping [TOKEN]                  check that the server answers\r\n"
+     "*   /help                          show this list\r\n"
+     "*   /quit [REASON]                 leave chatd\r\n"
      "* Any other line is said in your current room (start it with // to say \"/...\").\r\n",
      R"({"type":"ok","cmd":"help","commands":["/nick NAME","/join ROOM [since SEQ [EPOCH]]",)"
-     R"("/part [ROOM]","/history [ROOM] [N]",)"
-     R"("/say ROOM TEXT","/me TEXT","/msg NICK TEXT","/topic [TEXT]","/rooms","/who [ROOM]",)"
-     R"("/format human|json","/ping [TOKEN]","/help","/quit [REASON]"]})"},
+     R"("/part [ROOM]","/history [ROOM] [N]","/say ROOM TEXT","/me TEXT","/msg NICK TEXT",)"
+     R"("/topic [TEXT]","/rooms [PATTERN] [LIMIT]","/who [ROOM] [LIMIT]","/format human|json",)"
+     R"("/ping [TOKEN]","/help","/quit [REASON]"]})"},
     {"Message", msg_event{"lobby", "bob", "hi", 7, ts, false, false}, "[lobby] bob: hi\r\n",
      R"({"type":"msg","room":"lobby","from":"bob","text":"hi","seq":7,"ts":")" + iso +
          R"(","action":false})"},
@@ -150,13 +150,28 @@ const format_case format_cases[] = {
     {"Topic", topic_event{"lobby", "bob", "Release day"},
      "* bob set the topic of [lobby] to: Release day\r\n",
      R"({"type":"topic","room":"lobby","nick":"bob","topic":"Release day"})"},
-    {"Rooms", rooms_reply{&two_rooms},
+    {"Rooms", rooms_reply{&two_rooms, 2, ""},
      "* Rooms:\r\n*   [lobby] (2 members) Release day\r\n*   [dev] (1 member)\r\n",
      R"({"type":"rooms","rooms":[{"name":"lobby","members":2,"topic":"Release day"},)"
-     R"({"name":"dev","members":1,"topic":""}]})"},
-    {"NoRooms", rooms_reply{&no_rooms}, "* No rooms.\r\n", R"({"type":"rooms","rooms":[]})"},
-    {"Who", who_reply{"lobby", &two_members}, "* Members of [lobby] (2): alice, bob\r\n",
-     R"({"type":"who","room":"lobby","members":["alice","bob"]})"},
+     R"({"name":"dev","members":1,"topic":""}],"total":2})"},
+    {"RoomsMatchingAPatternAllShown", rooms_reply{&two_rooms, 2, "*e*"},
+     "* Rooms:\r\n*   [lobby] (2 members) Release day\r\n*   [dev] (1 member)\r\n",
+     R"({"type":"rooms","rooms":[{"name":"lobby","members":2,"topic":"Release day"},)"
+     R"({"name":"dev","members":1,"topic":""}],"total":2})"},
+    {"RoomsTruncatedSaysHowManyOfHowMany", rooms_reply{&two_rooms, 10432, ""},
+     "* Rooms (showing 2 of 10432):\r\n*   [lobby] (2 members) Release day\r\n"
+     "*   [dev] (1 member)\r\n",
+     R"({"type":"rooms","rooms":[{"name":"lobby","members":2,"topic":"Release day"},)"
+     R"({"name":"dev","members":1,"topic":""}],"total":10432})"},
+    {"NoRooms", rooms_reply{&no_rooms, 0, ""}, "* No rooms.\r\n",
+     R"({"type":"rooms","rooms":[],"total":0})"},
+    {"NoRoomsMatchThePattern", rooms_reply{&no_rooms, 0, "dev*"}, "* No rooms match dev*.\r\n",
+     R"({"type":"rooms","rooms":[],"total":0})"},
+    {"Who", who_reply{"lobby", &two_members, 2}, "* Members of [lobby] (2): alice, bob\r\n",
+     R"({"type":"who","room":"lobby","members":["alice","bob"],"total":2})"},
+    {"WhoTruncatedSaysHowManyAreShown", who_reply{"big", &two_members, 19000},
+     "* Members of [big] (19000, showing 2): alice, bob\r\n",
+     R"({"type":"who","room":"big","members":["alice","bob"],"total":19000})"},
     {"Pong", pong_reply{"abc 1"}, "* pong abc 1\r\n", R"({"type":"pong","token":"abc 1"})"},
     {"PongWithoutToken", pong_reply{""}, "* pong\r\n", R"({"type":"pong","token":""})"},
     {"Error", error_event{error_code::nick_taken, "nickname bob is taken"},
@@ -267,9 +282,9 @@ TEST(EncodeJson, RoundTripsEveryStringField) {
     for (const std::string& field : fields) EXPECT_EQ(parsed[field], tricky) << field;
   }
   const nlohmann::json who = nlohmann::json::parse(
-      encode(who_reply{"lobby", &members}, output_format::json));
+      encode(who_reply{"lobby", &members, members.size()}, output_format::json));
   EXPECT_EQ(who["members"], nlohmann::json(members));
-  const nlohmann::json listed = nlohmann::json::parse(encode(rooms_reply{&rooms}, output_format::json));
+  const nlohmann::json listed = nlohmann::json::parse(encode(rooms_reply{&rooms, rooms.size(), ""}, output_format::json));
   EXPECT_EQ(listed["rooms"][0]["topic"], tricky);
   EXPECT_EQ(listed["rooms"][0]["members"], 3);
 }
