@@ -194,7 +194,8 @@ chat_client::replay_lines chat_client::encode_replay(
   // A replay is one burst into this client's queue, asked for by the client itself: it takes
   // at most half of limits.max_outbound_bytes (less what is queued already), so asking for
   // history can never make a client a slow consumer. What does not fit is left out, at the
-  // end (since: ask again from the last) or at the start (/history: the latest matter most).
+  // end (since: ask again from the last) or at the start (/history: the latest matter most);
+  // at least one message always goes, so asking again always gets further.
   const std::size_t half = dir_.cfg().limits.max_outbound_bytes / 2;
   const std::size_t queued = conn_->queued_bytes();
   std::size_t budget = queued < half ? half - queued : 0;
@@ -205,11 +206,13 @@ chat_client::replay_lines chat_client::encode_replay(
     const stored_message* m = messages[keep_latest ? n - 1 - k : k];
     line_ptr line = encode_line(
         protocol::msg_event{r.name(), m->from, m->text, m->seq, m->ts, m->action, true}, format_);
-    if (line.size() > budget) {
+    // The first always goes, however long: a message longer than the budget would otherwise
+    // stop every replay before it, and the client could never get past it.
+    if (line.size() > budget && !out.lines.empty()) {
       out.cut = true;
       break;
     }
-    budget -= line.size();
+    budget -= std::min(budget, line.size());
     out.lines.push_back(std::move(line));
   }
   if (keep_latest) std::reverse(out.lines.begin(), out.lines.end());
