@@ -26,6 +26,7 @@
 #include "protocol/format.hpp"
 #include "protocol/json_string.hpp"
 #include "protocol/line_splitter.hpp"
+#include "protocol/names.hpp"
 #include "protocol/room_pattern.hpp"
 #include "protocol/sanitize.hpp"
 #include "protocol/utf8.hpp"
@@ -201,6 +202,15 @@ void check_line(std::string_view raw) {
       // A pattern matches or not; fnmatch never reads past it, whatever it holds.
       if (cmd->kind == command_kind::rooms) (void)room_pattern(cmd->arg).matches("dev-ops_1");
     }
+    if (cmd->kind == command_kind::history) {
+      FUZZ_CHECK(!cmd->count || (*cmd->count >= 1 && *cmd->count <= max_history_request));
+      FUZZ_CHECK(cmd->arg.find_first_of(" \t") == std::string::npos);
+    }
+    // Only a resuming join has a seq; its epoch is empty or one the server could have given,
+    // and its room is one word.
+    FUZZ_CHECK(!cmd->since || cmd->kind == command_kind::join);
+    FUZZ_CHECK(cmd->epoch.empty() || (cmd->since && is_valid_epoch(cmd->epoch)));
+    if (cmd->since) FUZZ_CHECK(cmd->arg.find_first_of(" \t") == std::string::npos);
   } else {
     const auto& error = std::get<parse_error>(parsed);
     FUZZ_CHECK(error.code == error_code::bad_argument || error.code == error_code::unknown_command);
