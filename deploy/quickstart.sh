@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 # systemd-analyze...).
 build_pkgs="g++ cmake make libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
   nlohmann-json3-dev libsystemd-dev libjemalloc-dev"
-test_pkgs="libgtest-dev netcat-openbsd telnet prometheus systemd"
+test_pkgs="libgtest-dev netcat-openbsd jq telnet prometheus systemd"
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
 
