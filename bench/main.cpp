@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "idle_run.hpp"
+#include "kept_run.hpp"
 #include "load_run.hpp"
 #include "options.hpp"
 #include "proc_stats.hpp"
@@ -18,6 +19,12 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   chatbench::raise_nofile_limit();
   try {
+    if (opts->kept_rooms > 0) {
+      chatbench::kept_run run(*opts);
+      const auto r = run.run();
+      chatbench::report_kept(*opts, r);
+      return r.ok ? 0 : 2;
+    }
     if (opts->idle > 0) {
       chatbench::idle_run run(*opts);
       const auto r = run.run();

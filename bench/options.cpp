@@ -42,6 +42,7 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
   app.footer(
       "Load mode (default): --rooms x (--subscribers + --publishers); chatd publishers are room\n"
       "members, Redis/NATS publishers subscribe to nothing. Idle mode: --idle N [--verify-fanout].\n"
+      "Kept-rooms mode (chatd): --kept-rooms N [--messages M --size S] [--kept-active].\n"
       "Exit status: 0 done, 1 usage, 2 the run failed (error from the server, refused, timeout),\n"
       "3 --verify-fanout did not reach every connection.");
 
@@ -72,6 +73,20 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
                "idle mode: then publish one message per room and check all N receive it");
   app.add_option("--settle", o.settle, "idle mode: seconds after all ready before reading RSS")
       ->check(CLI::Range(0.0, 60.0));
+
+  app.add_option("--kept-rooms", o.kept_rooms,
+                 "kept-rooms mode (chatd): create N rooms, fill their history, part them all and "
+                 "measure the server RSS per room kept empty")
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--kept-conns", o.kept_conns, "kept-rooms mode: connections creating the rooms")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--messages", o.messages, "kept-rooms mode: texts of --size bytes said in each room")
+      ->check(CLI::Range(0, 100000));
+  app.add_flag("--kept-active", o.kept_active,
+               "kept-rooms mode: stay in every room (one member each) instead of parting");
+  app.add_option("--metrics-port", o.metrics_port,
+                 "kept-rooms mode: chatd's metrics port on --host; wait until "
+                 "chatd_rooms_kept_empty shows every room");
 
   app.add_option("--warmup", o.warmup, "seconds of load before measuring")
       ->check(CLI::Range(0.0, 600.0));
@@ -125,7 +140,12 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     exit_code = 1;
     return std::nullopt;
   }
-  if (o.idle == 0 && o.subscribers == 0 && o.publishers == 0) {
+  if (o.kept_rooms > 0 && (o.server != target::chatd || o.idle > 0)) {
+    std::fprintf(stderr, "chatbench: --kept-rooms is chatd only and does not go with --idle\n");
+    exit_code = 1;
+    return std::nullopt;
+  }
+  if (o.idle == 0 && o.kept_rooms == 0 && o.subscribers == 0 && o.publishers == 0) {
     std::fprintf(stderr, "chatbench: nothing to do (no subscribers, publishers or --idle)\n");
     exit_code = 1;
     return std::nullopt;

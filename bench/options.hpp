@@ -31,6 +31,14 @@ struct options {
   bool verify_fanout = false;     // after the hold, one message per room must reach all of them
   double settle = 1.0;            // seconds between "all ready" and the server RSS reading
 
+  // Kept-rooms mode (chatd only): `kept_rooms` rooms created by `kept_conns` connections, each
+  // given `messages` texts of `size` bytes, then parted (kept empty) unless `kept_active`.
+  std::size_t kept_rooms = 0;
+  std::size_t kept_conns = 4;
+  std::size_t messages = 0;
+  bool kept_active = false;       // stay in every room (one member each) instead of parting
+  std::uint16_t metrics_port = 0; // chatd's metrics endpoint: wait on chatd_rooms_kept_empty
+
   // Time bounds (seconds).
   double warmup = 2;
   double duration = 10;

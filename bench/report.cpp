@@ -244,4 +244,47 @@ void report_idle(const options& o, const idle_result& r) {
   }
 }
 
+void report_kept(const options& o, const kept_result& r) {
+  json j = common(o, "kept-rooms");
+  j["ok"] = r.ok;
+  if (!r.ok) j["error"] = r.error;
+  j["rooms"] = r.rooms;
+  j["parted"] = r.parted;
+  j["messages_per_room"] = r.messages;
+  j["text_bytes"] = r.text_bytes;
+  j["payload_bytes_per_room"] = r.messages * r.text_bytes;
+  j["connections"] = r.connections;
+  j["window"] = o.window;
+  j["connect_s"] = round2(r.connect_s);
+  j["create_s"] = round2(r.create_s);
+  j["wait_s"] = round2(r.wait_s);
+  j["settle_s"] = o.settle;
+  j["lines_answered"] = r.lines;
+  j["nofile_limit"] = r.nofile_limit;
+  j["rooms_total"] = opt(r.rooms_total);
+  j["rooms_kept_empty"] = r.kept_empty ? json(static_cast<std::uint64_t>(*r.kept_empty)) : json(nullptr);
+  j["server_rss_before_kib"] = opt(r.rss_before_kib);
+  j["server_rss_created_kib"] = opt(r.rss_created_kib);
+  j["server_rss_after_kib"] = opt(r.rss_after_kib);
+  j["bytes_per_room"] = r.bytes_per_room ? json(round2(*r.bytes_per_room)) : json(nullptr);
+  print_json(j);
+
+  const std::string texts = r.messages == 0 ? std::string("no texts")
+                                            : std::to_string(r.messages) + " x " +
+                                                  std::to_string(r.text_bytes) + "-byte texts each";
+  std::fprintf(stderr, "chatbench chatd kept-rooms: %zu rooms, %s, %s, %zu connections\n", r.rooms,
+               texts.c_str(), r.parted ? "parted (kept empty)" : "one member each", r.connections);
+  if (!r.ok) std::fprintf(stderr, "  FAILED: %s\n", r.error.c_str());
+  std::fprintf(stderr, "  registered in %.2f s, created in %.2f s, all shown after %.2f s more\n",
+               r.connect_s, r.create_s, r.wait_s);
+  if (r.rss_before_kib && r.rss_after_kib) {
+    std::fprintf(stderr, "  server RSS %llu KiB -> %llu KiB", static_cast<unsigned long long>(*r.rss_before_kib),
+                 static_cast<unsigned long long>(*r.rss_after_kib));
+    if (r.bytes_per_room)
+      std::fprintf(stderr, " = %.0f bytes (%.2f KiB) per room (payload %zu bytes)", *r.bytes_per_room,
+                   *r.bytes_per_room / 1024, r.messages * r.text_bytes);
+    std::fprintf(stderr, "\n");
+  }
+}
+
 }  // namespace chatbench

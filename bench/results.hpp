@@ -89,4 +89,27 @@ struct idle_result {
   cpu_usage setup_usage;
 };
 
+// Kept-rooms mode: server RSS per room, kept empty after its last member left (or, with
+// --kept-active, held by one member).
+struct kept_result {
+  bool ok = true;
+  std::string error;
+  std::size_t rooms = 0;
+  std::size_t connections = 0;
+  std::size_t messages = 0;     // texts said in each room
+  std::size_t text_bytes = 0;   // bytes of each text
+  bool parted = true;           // false: every room keeps its one member
+  double connect_s = 0;         // connecting and registering the connections
+  double create_s = 0;          // from the first /join to the last answer
+  double wait_s = 0;            // then until chatd showed every room (kept)
+  std::uint64_t lines = 0;      // lines answered while creating
+  std::uint64_t nofile_limit = 0;
+  std::optional<std::uint64_t> rss_before_kib;   // connections registered and idle
+  std::optional<std::uint64_t> rss_created_kib;  // right after the last answer
+  std::optional<std::uint64_t> rss_after_kib;    // every room shown, then --settle seconds
+  std::optional<double> bytes_per_room;          // (rss_after - rss_before) / rooms
+  std::optional<std::uint64_t> rooms_total;      // the last /rooms total
+  std::optional<double> kept_empty;              // the last chatd_rooms_kept_empty scraped
+};
+
 }  // namespace chatbench

@@ -2,7 +2,7 @@
 # Runs the chatd benchmarks beside redis-server and nats-server on loopback and writes
 # docs/benchmarks.md (table, machine, exact commands).
 #
-#   bench/run.sh [SCENARIO...]      SCENARIO: fanout latency rooms idle capacity
+#   bench/run.sh [SCENARIO...]      SCENARIO: fanout latency rooms idle kept-rooms capacity
 #                                   capacity-one-room metrics-cost all report
 #                                   (default: all; "report" only rewrites docs/benchmarks.md)
 #
@@ -16,6 +16,8 @@
 #   BENCH_WARMUP    seconds of load before measuring (default 2)
 #   BENCH_REPEAT    load runs per target and scenario, the median is reported (default 1)
 #   BENCH_IDLE      idle connections (default 10000), BENCH_IDLE_ROOMS (100)
+#   BENCH_KEPT_ROOMS        kept-rooms: rooms created, then parted (default 10000, chatd's
+#                   default limits.max_rooms); chatd only
 #   BENCH_CAPACITY  connections held in the capacity runs (default 19000)
 #   BENCH_TARGETS   servers for fanout, latency, rooms and idle (default "chatd redis nats")
 #   BENCH_CAPACITY_TARGETS  servers for the capacity run (default "chatd"; capacity-one-room
@@ -39,6 +41,7 @@ WARMUP=${BENCH_WARMUP:-2}
 REPEAT=${BENCH_REPEAT:-1}
 IDLE_N=${BENCH_IDLE:-10000}
 IDLE_ROOMS=${BENCH_IDLE_ROOMS:-100}
+KEPT_ROOMS=${BENCH_KEPT_ROOMS:-10000}
 CAP_N=${BENCH_CAPACITY:-19000}
 CAP_TARGETS=${BENCH_CAPACITY_TARGETS:-chatd}
 METRICS_ROUNDS=${BENCH_METRICS_ROUNDS:-3}
@@ -52,6 +55,9 @@ CHATBENCH="$BUILD/bench/chatbench"
 WORK=$(mktemp -d /tmp/chatbench-run.XXXXXX)
 SERVER_PID=""
 SERVER_PORT=""
+METRICS_PORT=""        # chatd's metrics port, "" when off
+CHATD_EXTRA_LIMITS=""  # YAML lines ending chatd's limits: / rooms: sections (kept-rooms)
+CHATD_EXTRA_ROOMS=""
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -134,7 +140,11 @@ wait_listening() {
 
 chatd_config() {  # file port metrics(on|off)
   local metrics='""'
-  [ "$3" = on ] && metrics="127.0.0.1:$(free_port)"
+  METRICS_PORT=""
+  if [ "$3" = on ]; then
+    METRICS_PORT=$(free_port)
+    metrics="127.0.0.1:$METRICS_PORT"
+  fi
   cat >"$1" <<EOF
 # chatd for benchmarks: flood control and connection limits out of the way, no default room.
 listen:
@@ -150,9 +160,11 @@ limits:
   idle_timeout: 0
   register_timeout: 10m
   max_rooms_per_client: 1000
+${CHATD_EXTRA_LIMITS}
 rooms:
   default: ""
   history_replay: 0
+${CHATD_EXTRA_ROOMS}
 EOF
 }
 
@@ -272,6 +284,34 @@ scenario_idle() {
       --source-addrs 4 --timeout 300 --label "idle"
     stop_server
   done
+}
+
+# Memory per room that chatd keeps after its last member left (rooms.keep_empty): a few
+# connections create KEPT_ROOMS rooms (/join, M texts of 64 bytes, /part), chatbench waits until
+# chatd_rooms_kept_empty and the /rooms total show them all, settles and reads the RSS again.
+# M = 0 (empty history) and M = 50 = rooms.history (a full ring); the "active" runs stay in
+# every room (one member each) as a reference. A fresh server for each run.
+scenario_kept_rooms() {
+  fresh kept-rooms
+  local conns=$(( (KEPT_ROOMS + 999) / 1000 ))   # max_rooms_per_client 1000 (active runs)
+  [ "$conns" -ge 4 ] || conns=4
+  CHATD_EXTRA_LIMITS="  max_rooms: $((KEPT_ROOMS > 10000 ? KEPT_ROOMS : 10000))"
+  CHATD_EXTRA_ROOMS="  history: 50
+  keep_empty: 10m"
+  local v kind m extra
+  for v in kept:0 kept:50 active:0 active:50; do
+    IFS=: read -r kind m <<<"$v"
+    extra=()
+    [ "$kind" = active ] && extra=(--kept-active)
+    log "kept-rooms: chatd, $KEPT_ROOMS rooms with $m message(s) of 64 bytes each, $kind"
+    start_server chatd
+    bench kept-rooms chatd 90 --kept-rooms "$KEPT_ROOMS" --kept-conns "$conns" --messages "$m" \
+      --size 64 --window 128 --metrics-port "$METRICS_PORT" --settle 2 --timeout 60 \
+      "${extra[@]}" --label "$kind-$m"
+    stop_server
+  done
+  CHATD_EXTRA_LIMITS=""
+  CHATD_EXTRA_ROOMS=""
 }
 
 scenario_capacity() {
@@ -524,6 +564,16 @@ write_doc() {
       g_cap="not met (not all held or reached)"
     fi
   fi
+  local k_n k_e k_f k_payload kept_c="—"
+  k_n=$(med kept-rooms chatd .rooms kept-0)
+  k_e=$(med kept-rooms chatd .bytes_per_room kept-0)
+  k_f=$(med kept-rooms chatd .bytes_per_room kept-50)
+  k_payload=$(med kept-rooms chatd .payload_bytes_per_room kept-50)
+  if [ "$k_e" != null ] || [ "$k_f" != null ]; then
+    kept_c="empty history $(fmt_int "$k_e") bytes; 50 x 64-byte history $(fmt_int "$k_f") bytes (payload $(fmt_int "$k_payload"))"
+  elif [ -s "$RESULTS/kept-rooms.jsonl" ]; then
+    kept_c="failed: $(jq -rs 'map(select(.ok | not) | .error) | first // "?"' "$RESULTS/kept-rooms.jsonl")"
+  fi
   local o_held o_all o_n o_setup one_c="—"
   o_held=$(med capacity-one-room chatd .ready); o_all=$(med capacity-one-room chatd '.fanout.all')
   o_n=$(med capacity-one-room chatd .connections); o_setup=$(med capacity-one-room chatd .setup_s)
@@ -610,6 +660,20 @@ NATS text protocol through the same code path (one adapter per protocol, see `be
   `--verify-fanout` then connects one more client that publishes one message in every room (on
   chatd: joins every room and says it in each) and checks that every one of the N connections
   receives it.
+- **Kept empty rooms:** chatd only. `--kept-rooms R` (R = 10 000, chatd's default
+  `limits.max_rooms`): a few registered connections (`--kept-conns`, R / 1000 and at least 4)
+  are connected and idle when the server's VmRSS is read, then create the rooms between them:
+  `/join ROOM`, `--messages` M plain lines of 64 bytes in it, `/part ROOM`, all pipelined with
+  at most `--window` 128 lines unanswered per connection and every answer awaited (chatd answers
+  in order, a `/part` after the `ok` of each text). chatbench then polls `/rooms * 1` (its
+  `total` counts kept rooms) and the metrics endpoint until the total is R and
+  `chatd_rooms_kept_empty` is R, waits `--settle` 2 s and reads VmRSS again: bytes per kept room
+  = (RSS after - RSS before) / R. M = 0 keeps an empty history, M = 50 = `rooms.history` a full
+  ring (raw payload 50 x 64 = 3 200 bytes per room). The "active" runs (`--kept-active`) do the
+  same without the `/part`s: every room keeps one member, for comparison. A fresh server per
+  run, with `limits.max_rooms: 10000`, `rooms.history: 50` and `rooms.keep_empty: 10m` added
+  to the configuration below. RSS growth includes what the allocator keeps after the creation
+  burst, so it is an upper bound on what the rooms hold.
 - **Capacity in one room:** the same with all N connections in ONE room (`--rooms 1`), chatd only.
   It relies on `rooms.presence_max_members` (default 1000, which the benchmark configuration
   leaves as it is): in a room above that size chatd stops sending join, part and quit events, so
@@ -662,6 +726,7 @@ TEMPLATE
     echo "| admission: $(fmt_int "$c_n") connections into ${c_rooms/null/—} rooms (capacity run) | setup time; held, fan-out | $cap_c | | | 19 000 into 100 rooms in ≤ 5 s, all held, fan-out reaches all | $g_cap |"
     echo "| capacity in one room: $(fmt_int "$o_n") connections, \`--rooms 1\` | setup time; held, fan-out | $one_c | | | (reported; relies on \`rooms.presence_max_members\`) | — |"
     echo "| memory: idle registered connections (idle runs) | server RSS growth / connection (after the hold) | $(fmt_kib "$im_c") | $(fmt_kib "$im_r") | $(fmt_kib "$im_n") | ≤ 2 KiB | $g_mem |"
+    echo "| memory: $(fmt_int "$k_n") rooms kept empty (\`rooms.keep_empty\`, kept-rooms runs) | server RSS growth / kept room | $kept_c | | | (reported: its history ring and little else) | — |"
     echo
     if [ -s "$RESULTS/fanout.jsonl" ]; then
       echo "### Fan-out runs (1 room x 200 subscribers, 2 publishers, unlimited)"
@@ -698,6 +763,19 @@ TEMPLATE
       echo "| target | connections ready | setup | RSS before | RSS all ready (+${settle_s} s) | growth / connection | RSS after the hold (+${hold_s} s) | growth / connection |"
       echo "|---|---|---|---|---|---|---|---|"
       jq -r 'if .ok then "| \(.target) | \(.ready) of \(.connections) | \(.setup_s) s | \(.server_rss_before_kib) KiB | \(.server_rss_ready_kib) KiB | \(.bytes_per_connection | round) bytes | \(.server_rss_end_kib) KiB | \(.bytes_per_connection_end | round) bytes |" else "| \(.target) | failed: \(.error) | | | | | | |" end' "$RESULTS/idle.jsonl"
+      echo
+    fi
+    if [ -s "$RESULTS/kept-rooms.jsonl" ]; then
+      echo "### Memory per kept empty room"
+      echo
+      echo "Server RSS growth per room from a fresh chatd with the creating connections registered and"
+      echo "idle, read 2 s after chatd showed every room (\`/rooms\` total and \`chatd_rooms_kept_empty\`)."
+      echo "\"Parted\" rooms are kept empty (\`rooms.keep_empty\`); \"one member\" rooms were not parted"
+      echo "(reference). Payload is the raw text bytes in the room's history ring."
+      echo
+      echo "| rooms | state | history per room | payload / room | RSS before | RSS after | growth / room | growth / room above payload | chatd showed (rooms / kept empty) | created in |"
+      echo "|---|---|---|---|---|---|---|---|---|---|"
+      jq -r "$JQ_DEFS"' if .ok then "| \(.rooms | num) | \(if .parted then "parted (kept empty)" else "one member" end) | \(if .messages_per_room == 0 then "empty" else "\(.messages_per_room) x \(.text_bytes) bytes" end) | \(.payload_bytes_per_room | num) bytes | \(.server_rss_before_kib | num) KiB | \(.server_rss_after_kib | num) KiB | \(.bytes_per_room | num) bytes | \(if .bytes_per_room == null then "—" else (.bytes_per_room - .payload_bytes_per_room | num) + " bytes" end) | \(.rooms_total | num) / \(.rooms_kept_empty | num) | \(.create_s) s |" else "| \(.rooms // "—") | \(.label // "") failed: \(.error) | | | | | | | | |" end' "$RESULTS/kept-rooms.jsonl"
       echo
     fi
     if [ -s "$RESULTS/capacity.jsonl" ] || [ -s "$RESULTS/capacity-one-room.jsonl" ]; then
@@ -742,7 +820,7 @@ TEMPLATE
     echo "\`BENCH_SECONDS=3 bench/run.sh all\` for a quick pass). The runs behind the figures above:"
     echo
     echo '```sh'
-    for s in fanout latency rooms idle capacity capacity-one-room metrics-cost; do
+    for s in fanout latency rooms idle kept-rooms capacity capacity-one-room metrics-cost; do
       [ -s "$RESULTS/$s.commands" ] || continue
       echo "# $s"
       cat "$RESULTS/$s.commands"
@@ -763,8 +841,8 @@ scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(all)
 for s in "${scenarios[@]}"; do
   case "$s" in
-    fanout|latency|rooms|idle|capacity|capacity-one-room|metrics-cost|all|report) ;;
-    *) echo "usage: $0 [fanout|latency|rooms|idle|capacity|capacity-one-room|metrics-cost|all|report]..." >&2
+    fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|all|report) ;;
+    *) echo "usage: $0 [fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|all|report]..." >&2
        exit 2 ;;
   esac
 done
@@ -782,11 +860,13 @@ for s in "${scenarios[@]}"; do
     latency) scenario_latency ;;
     rooms) scenario_rooms ;;
     idle) scenario_idle ;;
+    kept-rooms) scenario_kept_rooms ;;
     capacity) scenario_capacity ;;
     capacity-one-room) scenario_capacity_one_room ;;
     metrics-cost) scenario_metrics_cost ;;
     all)
-      scenario_fanout; scenario_latency; scenario_rooms; scenario_idle; scenario_capacity
+      scenario_fanout; scenario_latency; scenario_rooms; scenario_idle; scenario_kept_rooms
+      scenario_capacity
       scenario_capacity_one_room; scenario_metrics_cost ;;
     report) ;;
   esac
