@@ -7,35 +7,12 @@
 #include <cstring>
 
 #include "clock.hpp"
+#include "json_fields.hpp"
 #include "proc_stats.hpp"
 
 namespace chatbench {
 
 namespace {
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
-}
-
-// The string value of "key":"..." (no escapes in the values looked at here).
-std::string_view string_field(std::string_view l, std::string_view key_quote) {
-  const auto at = l.find(key_quote);
-  if (at == std::string_view::npos) return {};
-  const auto from = at + key_quote.size();
-  const auto to = l.find('"', from);
-  if (to == std::string_view::npos) return {};
-  return l.substr(from, to - from);
-}
-
-std::optional<std::uint64_t> number_field(std::string_view l, std::string_view key_colon) {
-  auto at = l.find(key_colon);
-  if (at == std::string_view::npos) return std::nullopt;
-  at += key_colon.size();
-  if (at >= l.size() || l[at] < '0' || l[at] > '9') return std::nullopt;
-  std::uint64_t v = 0;
-  while (at < l.size() && l[at] >= '0' && l[at] <= '9') v = v * 10 + static_cast<unsigned>(l[at++] - '0');
-  return v;
-}
 
 // The value of an unlabelled sample `name` in a Prometheus text exposition.
 std::optional<double> prometheus_value(std::string_view body, std::string_view name) {

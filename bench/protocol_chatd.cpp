@@ -3,34 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "json_fields.hpp"
+
 namespace chatbench {
 
 namespace {
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
-}
-
-// The string value of "key":"...", assuming no escapes in it (true for room names and nicks).
-std::string_view string_field(std::string_view l, std::string_view key_quote) {
-  const auto at = l.find(key_quote);
-  if (at == std::string_view::npos) return {};
-  const auto from = at + key_quote.size();
-  const auto to = l.find('"', from);
-  if (to == std::string_view::npos) return {};
-  return l.substr(from, to - from);
-}
-
-std::uint64_t number_at(std::string_view l, std::size_t at) {
-  std::uint64_t v = 0;
-  while (at < l.size() && l[at] >= '0' && l[at] <= '9') v = v * 10 + static_cast<unsigned>(l[at++] - '0');
-  return v;
-}
-
-std::uint64_t number_field(std::string_view l, std::string_view key_colon) {
-  const auto at = l.find(key_colon);
-  return at == std::string_view::npos ? 0 : number_at(l, at + key_colon.size());
-}
 
 constexpr std::string_view msg_prefix = R"({"type":"msg",)";
 constexpr std::string_view room_key = R"("room":")";
@@ -164,7 +141,7 @@ void chatd_protocol::control_line(std::string_view l, protocol_sink& sink) {
     if (string_field(l, R"("cmd":")") != "join" || joins_pending_ == 0) return;
     if (--joins_pending_ == 0) {
       ready_ = true;
-      sink.on_ready(number_field(l, R"("seq":)"));
+      sink.on_ready(number_field(l, R"("seq":)").value_or(0));
     }
   } else if (type == "join" && !ready_) {
     // The automatic join into rooms.default (a join event about ourselves): leave it unless

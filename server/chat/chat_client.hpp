@@ -139,6 +139,10 @@ class chat_client final : public connection_handler,
   void handle_format(const std::string& name);
   void send_error(protocol::error_code code, std::string_view message);
   room* joined_room(const std::string& canonical) const;
+  // The room `name` names, which this client must be in, or its current room when `name` is
+  // empty; nullptr after sending the error (`none` when there is no current room).
+  room* joined_or_current(const std::string& name, protocol::error_code none,
+                          std::string_view none_message);
   void leave_room(room& r);
 
   directory& dir_;

@@ -123,6 +123,22 @@ room* chat_client::joined_room(const std::string& canonical) const {
   return nullptr;
 }
 
+room* chat_client::joined_or_current(const std::string& name, error_code none,
+                                     std::string_view none_message) {
+  if (name.empty()) {
+    if (current_ == nullptr) send_error(none, none_message);
+    return current_;
+  }
+  const auto canonical = protocol::normalize_room(name);
+  if (!canonical) {
+    send_error(error_code::room_invalid, "invalid room name: " + name);
+    return nullptr;
+  }
+  room* target = joined_room(*canonical);
+  if (target == nullptr) send_error(error_code::not_in_room, "you are not in " + *canonical);
+  return target;
+}
+
 void chat_client::handle_join(const std::string& name, bool automatic,
                               std::optional<resume_point> resume_at) {
   const auto canonical = protocol::normalize_room(name);
@@ -237,15 +253,8 @@ void chat_client::resume(room& r, bool presence, std::size_t presence_limit, res
 }
 
 void chat_client::handle_history(const std::string& name, std::optional<std::size_t> count) {
-  room* target = current_;
-  if (!name.empty()) {
-    const auto canonical = protocol::normalize_room(name);
-    if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
-    target = joined_room(*canonical);
-    if (target == nullptr)
-      return send_error(error_code::not_in_room, "you are not in " + *canonical);
-  }
-  if (target == nullptr) return send_error(error_code::no_room, "join a room first: /join ROOM");
+  room* target = joined_or_current(name, error_code::no_room, "join a room first: /join ROOM");
+  if (target == nullptr) return;
   const auto& rooms = dir_.cfg().rooms;
   const std::size_t wanted = std::min(count.value_or(rooms.history_replay), rooms.history);
   const replay_lines replay = encode_replay(*target, target->recent(wanted), true);
@@ -265,15 +274,8 @@ void chat_client::leave_room(room& r) {
 }
 
 void chat_client::handle_part(const std::string& name) {
-  room* target = current_;
-  if (!name.empty()) {
-    const auto canonical = protocol::normalize_room(name);
-    if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
-    target = joined_room(*canonical);
-    if (target == nullptr)
-      return send_error(error_code::not_in_room, "you are not in " + *canonical);
-  }
-  if (target == nullptr) return send_error(error_code::not_in_room, "you are in no room");
+  room* target = joined_or_current(name, error_code::not_in_room, "you are in no room");
+  if (target == nullptr) return;
 
   const std::string room_name = target->name();
   if (target->sends_presence(dir_.cfg().rooms.presence_max_members)) {  // the leaver counted

@@ -40,6 +40,19 @@ inline std::vector<std::string> read_human_welcome(test_client& client) {
   return lines;
 }
 
+// Connects a human-format client and registers it as `nick`; the welcome, the nick notice and
+// its automatic join are read up to a /ping round-trip, so nothing is pending. Returns the
+// lines after the nick in `after_nick`, if given.
+inline test_client human_client(const server_process& server, const std::string& nick,
+                                std::vector<std::string>* after_nick = nullptr) {
+  test_client client(server.port(), nick);
+  read_human_welcome(client);
+  client.send_line("/nick " + nick);
+  auto lines = client.sync_human();
+  if (after_nick) *after_nick = std::move(lines);
+  return client;
+}
+
 // The "members" array of a join ok or who reply, as a set (the order is not specified).
 inline std::set<std::string> member_set(const json& reply) {
   std::set<std::string> out;

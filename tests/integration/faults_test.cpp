@@ -20,16 +20,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// Connects a human-format client and registers it; its welcome, the nick notice and its
-// automatic join are read, so nothing is pending.
-test_client human_client(const server_process& server, const std::string& nick) {
-  test_client client(server.port(), nick);
-  read_human_welcome(client);
-  client.send_line("/nick " + nick);
-  client.sync_human();
-  return client;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------

@@ -45,13 +45,11 @@ bool some_line_has(const std::vector<std::string>& lines,
   });
 }
 
-// Connects, reads the welcome, sets the nick; returns the lines after the nick (the notices).
-test_client human_client(const server_process& server, const std::string& nick,
-                         std::vector<std::string>* after_nick = nullptr) {
-  test_client client(server.port(), nick);
-  read_human_welcome(client);
-  client.send_line("/nick " + nick);
-  auto lines = client.sync_human();
+// Connects, reads the welcome, sets the nick; the lines after the nick are all notices.
+test_client noticed_client(const server_process& server, const std::string& nick,
+                           std::vector<std::string>* after_nick = nullptr) {
+  std::vector<std::string> lines;
+  test_client client = human_client(server, nick, &lines);
   expect_all_notices(lines);
   if (after_nick) *after_nick = std::move(lines);
   return client;
@@ -88,7 +86,7 @@ TEST(HumanFormat, TelnetSessionReadsCleanly) {
   EXPECT_TRUE(some_line_has(joined, {"lobby"})) << "no auto-join notice:" << dump(joined);
 
   std::vector<std::string> bob_joined;
-  test_client bob = human_client(server, "bob", &bob_joined);
+  test_client bob = noticed_client(server, "bob", &bob_joined);
   EXPECT_TRUE(some_line_has(bob_joined, {"lobby"})) << dump(bob_joined);
   auto seen = alice.sync_human();
   expect_all_notices(seen);
@@ -139,7 +137,7 @@ TEST(HumanFormat, TelnetSessionReadsCleanly) {
 
 TEST(HumanFormat, EveryCommandIsAnsweredWithNotices) {
   server_process server(std::string{fast_limits_yaml});  // many commands in a row
-  test_client alice = human_client(server, "alice");
+  test_client alice = noticed_client(server, "alice");
   test_client bob = json_client(server, "bob");
 
   auto reply = command(alice, "/join #Den");
@@ -199,7 +197,7 @@ TEST(HumanFormat, EveryCommandIsAnsweredWithNotices) {
 TEST(HumanFormat, EventsFromOthersShowNickRoomAndText) {
   server_process server(std::string(fast_limits_yaml) +
                         "rooms:\n  history: 10\n  history_replay: 10\n");
-  test_client bob = human_client(server, "bob");
+  test_client bob = noticed_client(server, "bob");
   test_client alice = json_client(server, "alice");
   auto lines = bob.sync_human();
   ASSERT_EQ(lines.size(), 1u) << dump(lines);
@@ -229,7 +227,7 @@ TEST(HumanFormat, EventsFromOthersShowNickRoomAndText) {
   EXPECT_EQ(bob.expect_line(), "[pm] alice: secret");
 
   // Replayed history reads like the live messages.
-  test_client carol = human_client(server, "carol");
+  test_client carol = noticed_client(server, "carol");
   lines = command(carol, "/join den");
   EXPECT_TRUE(some_line_has(lines, {"[den]", "alice: hi"})) << dump(lines);
   EXPECT_TRUE(some_line_has(lines, {"[den]", "* alice smiles"})) << dump(lines);
@@ -283,7 +281,7 @@ TEST(HumanFormat, ErrorsAreBangCodeColonText) {
   alice.send_line("/join third");
   expect_human_error(alice, "too-many-rooms");
 
-  test_client bob = human_client(server, "bob");
+  test_client bob = noticed_client(server, "bob");
   command(bob, "/join cellar");  // lobby, den, cellar: the server's limit
   command(bob, "/part lobby");
   bob.send_line("/join attic");

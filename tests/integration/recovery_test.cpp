@@ -149,14 +149,6 @@ std::string dump(const std::vector<std::string>& lines) {
   return out;
 }
 
-test_client human_client(const server_process& server, const std::string& nick) {
-  test_client client(server.port(), nick);
-  read_human_welcome(client);
-  client.send_line("/nick " + nick);
-  client.sync_human();
-  return client;
-}
-
 }  // namespace
 
 // 1. Every member sees the same epoch, and /history reports it too.
