@@ -211,3 +211,19 @@ TEST(SlowConsumer, SlowConsumerInHumanFormatInSeveralRoomsLeavesThemAllOnce) {
   EXPECT_TRUE(wait_connections_active(server, 1)) << "the cut connection is still counted";
   EXPECT_TRUE(no_connections_after_closing(server, {&slow, &bob}));
 }
+
+// max_outbound_bytes may be as small as max_line_bytes, but JSON escaping makes a line of
+// quotes twice as long on the wire: a member that reads along still gets it, and stays.
+TEST(SlowConsumer, AnEscapedLineLongerThanTheBoundReachesAMemberThatReads) {
+  server_process server("limits:\n  max_outbound_bytes: 4KiB\n  max_line_bytes: 4096\n");
+  test_client alice = json_client(server, "alice");
+  test_client bob = json_client(server, "bob");
+  alice.sync_json();  // bob's join
+  const std::string quotes(3000, '"');
+  alice.send_line(quotes);
+  EXPECT_EQ(alice.expect_ok("say")["seq"], 1);
+  const json msg = bob.expect_json("msg");
+  EXPECT_EQ(msg["text"], quotes);
+  bob.send_line("/ping still-here");
+  EXPECT_EQ(bob.expect_json("pong")["token"], "still-here");
+}

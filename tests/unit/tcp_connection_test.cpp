@@ -220,6 +220,20 @@ TEST_F(TcpConnection, AQueuePastTheBoundIsDroppedAndReportedAsASlowConsumer) {
   EXPECT_EQ(got.substr(got.size() - 5), "bye\r\n");
 }
 
+TEST_F(TcpConnection, ALineLongerThanTheBoundStillGoesToAReaderThatKeepsUp) {
+  ctx_.max_outbound_bytes = 4096;
+  open();
+  const std::string big = std::string(6000, 'q') + "\r\n";  // e.g. 3 000 escaped quotes
+  ASSERT_TRUE(conn_->send(make_line(big)));
+  std::string got;
+  run_until([&] {
+    got += drain_peer();
+    return got.size() >= big.size();
+  });
+  EXPECT_EQ(got, big);
+  EXPECT_TRUE(handler_.ends.empty()) << "a reader that keeps up is no slow consumer";
+}
+
 TEST_F(TcpConnection, ACutAfterTheLoopIsGoneFreesEverything) {
   open();
   write_peer("x\n");
