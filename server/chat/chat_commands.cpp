@@ -184,10 +184,9 @@ void chat_client::handle_join(const std::string& name, bool automatic,
   } else {
     send_join_ok(*target, presence, presence_limit);
   }
-  if (!resume_at) {
-    for (const stored_message* m : target->recent(dir_.cfg().rooms.history_replay)) {
-      send(protocol::msg_event{target->name(), m->from, m->text, m->seq, m->ts, m->action, true});
-    }
+  if (!resume_at) {  // the latest rooms.history_replay, as many as the replay budget holds
+    const auto replay = encode_replay(*target, target->recent(dir_.cfg().rooms.history_replay), true);
+    for (const line_ptr& line : replay.lines) deliver(line);
   }
   if (presence) {
     target->notify(protocol::join_event{target->name(), nick_}, this);

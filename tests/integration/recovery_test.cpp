@@ -719,3 +719,35 @@ TEST(Recovery, AMessageLongerThanTheReplayBudgetDoesNotStallRecovery) {
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.back().find("/join dev since 0 "), std::string::npos) << dump(lines);
 }
+
+// The replay of an ordinary join is bounded the same way: with rooms.history_replay far past
+// what half of max_outbound_bytes holds, a joiner gets the latest that fit, in order up to the
+// room's seq, and is no slow consumer.
+TEST(Recovery, AJoinsHistoryReplayKeepsTheLatestThatFit) {
+  server_process server(
+      "limits:\n  rate: 100000\n  burst: 100000\n  max_outbound_bytes: 4KiB\n"
+      "rooms:\n  default: \"\"\n  history: 1000\n  history_replay: 1000\n");
+  test_client a = json_client(server, "a", "");
+  join(a, "big");
+  // In steps of 25: 200 say oks queued in one turn would be more than 4 KiB for the sender.
+  for (int from = 1; from <= 200; from += 25) {
+    for (int i = from; i < from + 25; ++i)
+      a.send_line("m" + std::to_string(i) + "-" + std::string(56, 'x'));
+    for (int i = from; i < from + 25; ++i) EXPECT_EQ(a.expect_ok("say")["seq"], i);
+  }
+
+  test_client b = json_client(server, "b", "");
+  b.send_line("/join big");
+  EXPECT_EQ(b.expect_ok("join")["seq"], 200);
+  const std::vector<json> replayed = b.sync_json();
+  ASSERT_FALSE(replayed.empty());
+  EXPECT_LT(replayed.size(), 200u) << "4 KiB cannot hold 200 lines of ~150 bytes";
+  std::uint64_t expected = 200 - replayed.size() + 1;
+  for (const json& m : replayed) {
+    EXPECT_EQ(m.at("type"), "msg");
+    EXPECT_EQ(m.at("history"), true);
+    EXPECT_EQ(m.at("seq"), expected++);
+  }
+  b.send_line("/ping still-here");
+  EXPECT_EQ(b.expect_json("pong")["token"], "still-here");
+}
