@@ -8,9 +8,6 @@ constexpr bool is_ascii_letter(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-constexpr char to_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 }  // namespace
 
@@ -24,7 +21,7 @@ bool is_valid_nick(std::string_view nick, std::size_t max_len) noexcept {
 
 std::string fold_case(std::string_view text) {
   std::string folded(text);
-  for (char& c : folded) c = to_lower(c);
+  for (char& c : folded) c = fold_char(c);
   return folded;
 }
 

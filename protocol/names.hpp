@@ -13,6 +13,9 @@ namespace chatd::protocol {
 bool is_valid_nick(std::string_view nick, std::size_t max_len) noexcept;
 
 // ASCII lower-case; nicknames are unique under this folding.
+constexpr char fold_char(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 std::string fold_case(std::string_view text);
 
 // A room name is an optional '#' then 1..32 of [a-z0-9_-] (upper-case letters accepted and

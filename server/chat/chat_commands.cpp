@@ -240,7 +240,7 @@ chat_client::replay_lines chat_client::encode_replay(
 }
 
 void chat_client::resume(room& r, bool presence, std::size_t presence_limit, resume_point at) {
-  recovery_plan plan = plan_recovery(r.log(), at.since, at.epoch);
+  const recovery_plan plan = plan_recovery(r.log(), at.since, at.epoch);
   const replay_lines replay = encode_replay(r, plan.messages, false);
   protocol::recovery_info info{at.since, replay.lines.size(),
                                replay.cut ? protocol::recovery_outcome::partial : plan.outcome,

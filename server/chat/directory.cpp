@@ -13,15 +13,20 @@
 
 namespace chatd {
 
+namespace {
+// Two draws: random_device gives 32 bits, and an epoch must not repeat across restarts.
+std::uint64_t epoch_seed() {
+  std::random_device device;
+  return (std::uint64_t{device()} << 32) | device();
+}
+}  // namespace
+
 directory::directory(asio::any_io_executor executor, const config& cfg, server_metrics& metrics)
     : executor_(std::move(executor)),
       cfg_(cfg),
       metrics_(metrics),
       slow_loop_(metrics.slow_loop(false), metrics.slow_loop(true), cfg.log.slow_loop),
-      epoch_bits_(std::random_device{}()) {
-  // Two draws: random_device gives 32 bits, and an epoch must not repeat across restarts.
-  epoch_bits_.seed((std::uint64_t{std::random_device{}()} << 32) ^ epoch_bits_());
-}
+      epoch_bits_(epoch_seed()) {}
 
 directory::~directory() {
   // Clients still here when the loop is gone (a test, a forced exit): let go of them the way

@@ -63,11 +63,11 @@ std::vector<std::string> room::member_nicks(std::size_t limit) const {
   // Compares in place, as the folded nicks would compare, so the nicks that are not shown cost
   // no copy. Nicks are unique ignoring case: the order is total.
   const auto folded_less = [](const std::string* a, const std::string* b) {
-    const auto fold = [](char c) {
-      return static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    };
-    return std::lexicographical_compare(a->begin(), a->end(), b->begin(), b->end(),
-                                        [&](char x, char y) { return fold(x) < fold(y); });
+    return std::lexicographical_compare(
+        a->begin(), a->end(), b->begin(), b->end(), [](char x, char y) {
+          return static_cast<unsigned char>(protocol::fold_char(x)) <
+                 static_cast<unsigned char>(protocol::fold_char(y));
+        });
   };
   std::vector<const std::string*> order;
   order.reserve(members_.size());

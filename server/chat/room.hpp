@@ -85,10 +85,6 @@ class room : public std::enable_shared_from_this<room> {
 
   // Up to `max` of the latest kept messages, oldest first.
   std::vector<const stored_message*> recent(std::size_t max) const { return log_->recent(max); }
-  // Kept messages with seq > `seq`, oldest first, at most `max` of the oldest such.
-  std::vector<const stored_message*> since(std::uint64_t seq, std::size_t max) const {
-    return log_->since(seq, max);
-  }
 
   // rooms.keep_empty: a room its last member left stays (seq, epoch, topic, history) until
   // the directory's sweep removes it or someone joins it again. The directory keeps such rooms
