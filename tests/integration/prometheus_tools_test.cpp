@@ -1,11 +1,6 @@
 // chatd's /metrics against the real Prometheus tools (Debian package `prometheus`): promtool's
 // linter on a live scrape, and a real Prometheus server on loopback scraping chatd every second.
 // The tools are required: `deploy/quickstart.sh test` installs them, and a missing one fails.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -17,6 +12,7 @@
 
 #include "integration/chat_helpers.hpp"
 #include "integration/child_process.hpp"
+#include "integration/free_ports.hpp"
 #include "integration/metrics_helpers.hpp"
 #include "integration/poll.hpp"
 
@@ -37,24 +33,6 @@ std::string required_tool(const std::string& name) {
                   << "(deploy/quickstart.sh test installs it; or apt-get install prometheus)";
   }
   return path;
-}
-
-// A loopback port that was free a moment ago (bound to port 0, then released).
-std::uint16_t free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof addr;
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-    const int err = errno;
-    ::close(fd);
-    throw std::system_error(err, std::generic_category(), "bind 127.0.0.1:0");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 // GET on the Prometheus API: the JSON answer, or nullopt while the server does not answer yet.
