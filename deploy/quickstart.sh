@@ -13,10 +13,10 @@ case "$mode" in run|test) ;; *) usage ;; esac
 cd "$(dirname "$0")/.."
 
 # What building needs, and what the tests drive chatd with (real nc, telnet, promtool,
-# systemd-analyze...).
+# systemd-analyze, a nats-server cluster...).
 build_pkgs="g++ cmake make libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
-  nlohmann-json3-dev libsystemd-dev libjemalloc-dev"
-test_pkgs="libgtest-dev netcat-openbsd jq telnet prometheus systemd"
+  nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev"
+test_pkgs="libgtest-dev netcat-openbsd jq telnet prometheus systemd nats-server"
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
 
