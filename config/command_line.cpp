@@ -65,7 +65,8 @@ void check_relations_against_flags(const command_line& cli, const config& cfg) {
   for (const auto& relation : config_detail::all_relations()) {
     const auto error = relation.check(cfg);
     if (!error) continue;
-    const std::string value = quote_value(config_detail::find_key(relation.key)->get(cfg));
+    const std::string value =
+        quote_value(config_detail::shown_value(*config_detail::find_key(relation.key), cfg));
     if (const auto* own = overriding_flag(cli, relation.key)) {
       throw config_error(std::string(own->flag) + ": " + *error + ", got " + value);
     }
