@@ -175,6 +175,32 @@ TEST(ConfigLoader, LoadsTheSampleConfigAsExactlyTheDefaults) {
   EXPECT_EQ(dump(c), dump(config{}));
 }
 
+// The sample's commented-out cluster section, uncommented: what an operator would start from.
+std::string sample_cluster_section() {
+  const auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  std::ifstream in(repo / "deploy" / "chatd.yaml");
+  std::string section;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "#cluster:") inside = true;
+    if (inside && !line.starts_with("#")) break;
+    if (inside) section += line.substr(1) + "\n";
+  }
+  return section;
+}
+
+TEST(ConfigLoader, LoadsTheSampleClusterSectionOnceUncommented) {
+  const std::string section = sample_cluster_section();
+  ASSERT_FALSE(section.empty()) << "no '#cluster:' block in deploy/chatd.yaml";
+  const config c = load(section);
+  EXPECT_TRUE(c.cluster.enabled());
+  // Apart from the servers and the node name, the sample shows the defaults.
+  config expected;
+  expected.cluster.nats = c.cluster.nats;
+  expected.cluster.node = c.cluster.node;
+  EXPECT_EQ(dump(c), dump(expected));
+}
+
 TEST(ConfigLoader, LoadsOnTopOfTheGivenBaseConfig) {
   config base;
   base.limits.burst = 99;
