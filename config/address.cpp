@@ -76,5 +76,41 @@ std::variant<listen_address, std::string> parse_listen_address(std::string_view 
   return listen_address{std::move(host), static_cast<std::uint16_t>(*port)};
 }
 
+std::optional<std::string> check_nats_url(std::string_view url) {
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return "expected a NATS URL without spaces or control characters";
+    }
+  }
+  if (const auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
+    const std::string_view scheme = url.substr(0, scheme_end);
+    if (scheme != "nats" && scheme != "tls") {
+      return "expected nats://, tls:// or no scheme, e.g. nats://127.0.0.1:4222";
+    }
+    url.remove_prefix(scheme_end + 3);
+  }
+  if (url.find('@') != std::string_view::npos) {
+    return "expected no user or password in a NATS URL (URLs are logged); use cluster.user and "
+           "cluster.password, or cluster.credentials";
+  }
+  const auto colon = url.rfind(':');
+  if (colon == std::string_view::npos) {
+    return "expected host:port with the NATS port, e.g. nats://127.0.0.1:4222";
+  }
+  const std::string_view host = url.substr(0, colon);
+  if (host.empty()) return "expected a host before the port, e.g. nats://127.0.0.1:4222";
+  if (host.front() == '[') {
+    if (host.back() != ']' || !is_ipv6(std::string(host.substr(1, host.size() - 2)))) {
+      return "expected a numeric IPv6 address inside the brackets";
+    }
+  } else if (host.find_first_of(":[]/?#") != std::string_view::npos) {
+    return "expected a host name or numeric IP address, with IPv6 in brackets, e.g. "
+           "nats://[::1]:4222";
+  }
+  const auto port = parse_count(url.substr(colon + 1));
+  if (!port || *port < 1 || *port > 65535) return "expected a port from 1 to 65535";
+  return std::nullopt;
+}
+
 }  // namespace config_detail
 }  // namespace chatd

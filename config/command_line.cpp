@@ -39,7 +39,7 @@ struct flag_override {
   std::optional<std::string> command_line::*value;
 };
 
-constexpr std::array<flag_override, 4> overrides{{
+constexpr std::array<flag_override, 6> overrides{{
     {"--listen", "listen.chat", "ADDR", "Chat listener, host:port (listen.chat)",
      &command_line::listen},
     {"--metrics-listen", "listen.metrics", "ADDR",
@@ -49,6 +49,12 @@ constexpr std::array<flag_override, 4> overrides{{
      "trace, debug, info, warn, error, critical or off (log.level)", &command_line::log_level},
     {"--log-format", "log.format", "FORMAT", "text or json (log.format)",
      &command_line::log_format},
+    {"--cluster-nats", "cluster.nats", "URLS",
+     "NATS servers of the cluster, comma-separated nats://host:port, tls://host:port or "
+     "host:port; \"\" runs standalone (cluster.nats)",
+     &command_line::cluster_nats},
+    {"--cluster-node", "cluster.node", "NAME",
+     "This node's name in the cluster, unique there (cluster.node)", &command_line::cluster_node},
 }};
 
 // The flag that set `key`, or nullptr if no flag did.
@@ -65,7 +71,8 @@ void check_relations_against_flags(const command_line& cli, const config& cfg) {
   for (const auto& relation : config_detail::all_relations()) {
     const auto error = relation.check(cfg);
     if (!error) continue;
-    const std::string value = quote_value(config_detail::find_key(relation.key)->get(cfg));
+    const std::string value =
+        quote_value(config_detail::shown_value(*config_detail::find_key(relation.key), cfg));
     if (const auto* own = overriding_flag(cli, relation.key)) {
       throw config_error(std::string(own->flag) + ": " + *error + ", got " + value);
     }

@@ -16,6 +16,8 @@ struct command_line {
   std::optional<std::string> metrics_listen;  // --metrics-listen ADDR ("" disables)
   std::optional<std::string> log_level;       // --log-level LEVEL
   std::optional<std::string> log_format;      // --log-format text|json
+  std::optional<std::string> cluster_nats;    // --cluster-nats URL,URL ("" = standalone)
+  std::optional<std::string> cluster_node;    // --cluster-node NAME
 };
 
 // Parses argv with CLI11. Returns nullopt after handling the command line fully itself

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace chatd {
 
@@ -58,11 +59,44 @@ struct rooms_config {
   std::chrono::milliseconds keep_empty{10 * 60'000};
 };
 
+// This host's name as a cluster node name: gethostname(2) with every character other than
+// [A-Za-z0-9_-] replaced by '-' and cut to 64, or "chatd" if the host has no name.
+std::string default_node_name();
+
+struct cluster_tls_config {
+  std::string ca;    // PEM CA file that verifies the NATS servers
+  std::string cert;  // client certificate for mutual TLS; needs key, and key needs it
+  std::string key;
+};
+
+// Cluster mode over NATS JetStream (docs/cluster.md). Read once at start: a reload that changes
+// it is logged and waits for a restart, since the node has joined the cluster with it.
+struct cluster_config {
+  std::vector<std::string> nats;  // engine URLs; empty = standalone, nothing of the cluster runs
+  std::string node = default_node_name();  // unique in the cluster
+  // JetStream replicas of chatd's stream and buckets. 3 by default, so that losing one NATS
+  // server loses no message; a single NATS server needs 1.
+  std::size_t replicas = 3;
+  std::string prefix = "chatd";  // names chatd's subjects, stream and buckets in NATS, so that
+                                 // two chats can share one NATS
+  std::string credentials;       // NATS .creds file; not with user/password
+  std::string user;
+  std::string password;
+  cluster_tls_config tls;
+  // How long a message may wait for the engine to store it before its sender gets `unavailable`.
+  std::chrono::milliseconds publish_timeout{2'000};
+  // A node silent this long is taken as gone: its clients quit and its nicks are freed.
+  std::chrono::milliseconds node_timeout{15'000};
+
+  bool enabled() const noexcept { return !nats.empty(); }
+};
+
 struct config {
   listen_config listen;
   log_config log;
   limits_config limits;
   rooms_config rooms;
+  cluster_config cluster;
 };
 
 }  // namespace chatd

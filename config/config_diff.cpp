@@ -7,15 +7,29 @@ namespace chatd {
 std::vector<config_change> diff_config(const config& before, const config& after) {
   std::vector<config_change> changes;
   for (const auto& key : config_detail::all_keys()) {
-    std::string old_value = key.get(before);
-    std::string new_value = key.get(after);
-    if (old_value != new_value)
-      changes.push_back({key.name, std::move(old_value), std::move(new_value)});
+    if (key.get(before) != key.get(after)) {
+      changes.push_back({key.name, config_detail::shown_value(key, before),
+                         config_detail::shown_value(key, after)});
+    }
   }
   return changes;
 }
 
-bool is_listener_key(const std::string& key) { return key.starts_with("listen."); }
+std::optional<std::string_view> restart_reason(std::string_view key) {
+  if (key.starts_with("listen.")) return "listeners are bound once; restart chatd to move it";
+  // The node joined the cluster with these: its name, its stream and buckets, its connection.
+  // Changing them under running clients would split the node from its own state.
+  if (key.starts_with("cluster.")) {
+    return "the cluster is joined once, at start; restart chatd to apply it";
+  }
+  return std::nullopt;
+}
+
+// The sections restart_reason names, each whole.
+void keep_restart_values(config& next, const config& running) {
+  next.listen = running.listen;
+  next.cluster = running.cluster;
+}
 
 std::string describe_changes(const std::vector<config_change>& changes) {
   std::string out;

@@ -1,5 +1,7 @@
 #include "config/config_keys.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -42,6 +44,16 @@
 // | rooms.presence_delay          | 100ms          | 0 (at once) .. 10s                        |
 // | rooms.presence_max_members    | 1000           | 0 (no limit) or 1 .. 1000000              |
 // | rooms.keep_empty              | 10m            | 0 (removed at once) .. 7d                 |
+// | cluster.nats                  | "" standalone  | nats://, tls:// or bare host:port URLs    |
+// | cluster.node                  | the host name, | 1 .. 64 of A-Z a-z 0-9 _ - (NATS names)   |
+// |                               | folded to fit  |                                           |
+// | cluster.replicas              | 3              | 1 .. 5 (JetStream's own limit)            |
+// | cluster.prefix                | chatd          | 1 .. 32 of A-Z a-z 0-9 _ - (NATS names)   |
+// | cluster.credentials           | ""             | a path; not with user or password         |
+// | cluster.user, .password       | ""             | any text; a password needs a user         |
+// | cluster.tls.ca, .cert, .key   | ""             | paths; cert and key both or neither       |
+// | cluster.publish_timeout       | 2s             | 100ms .. 60s                              |
+// | cluster.node_timeout          | 15s            | 3s .. 30s                                 |
 //
 // listen.metrics must also not take listen.chat's port on the same or a wildcard host.
 // Sizes: bare bytes or B; kB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024; "KB" is
@@ -60,6 +72,17 @@ struct field {
   T Section::*member;
   T& operator()(config& cfg) const { return cfg.*section.*member; }
   const T& operator()(const config& cfg) const { return cfg.*section.*member; }
+};
+
+// Names one field of a subsection, e.g. nested_field{&config::cluster, &cluster_config::tls,
+// &cluster_tls_config::ca}.
+template <class Section, class Sub, class T>
+struct nested_field {
+  Section config::*section;
+  Sub Section::*sub;
+  T Sub::*member;
+  T& operator()(config& cfg) const { return cfg.*section.*sub.*member; }
+  const T& operator()(const config& cfg) const { return cfg.*section.*sub.*member; }
 };
 
 // Text <-> value for the ranged kinds: counts, sizes and durations.
@@ -139,6 +162,22 @@ config_key rate_key(std::string name, field<limits_config, double> at, double hi
       [=](const config& cfg) { return format_number(at(cfg)); }};
 }
 
+// A key kept as the text it was given, if `valid` accepts it.
+template <class At>
+config_key text_key(std::string name, At at, std::string expected,
+                    std::function<bool(std::string_view)> valid) {
+  return config_key{
+      std::move(name), expected,
+      [=](std::string_view text, config& cfg) -> std::optional<std::string> {
+        if (!valid(text)) return expected;
+        at(cfg) = std::string(text);
+        return std::nullopt;
+      },
+      [=](const config& cfg) { return at(cfg); }};
+}
+
+bool any_text(std::string_view) { return true; }
+
 config_key choice_key(std::string name, field<log_config, std::string> at,
                       std::initializer_list<std::string_view> choices) {
   std::string expected = "expected one of";
@@ -148,28 +187,72 @@ config_key choice_key(std::string name, field<log_config, std::string> at,
     expected += ',';
   }
   expected.pop_back();
-  std::vector<std::string_view> allowed(choices);
-  return config_key{
-      std::move(name), expected,
-      [=](std::string_view text, config& cfg) -> std::optional<std::string> {
-        if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) return expected;
-        at(cfg) = std::string(text);
-        return std::nullopt;
-      },
-      [=](const config& cfg) { return at(cfg); }};
+  return text_key(std::move(name), at, std::move(expected),
+                  [allowed = std::vector<std::string_view>(choices)](std::string_view text) {
+                    return std::find(allowed.begin(), allowed.end(), text) != allowed.end();
+                  });
 }
 
 config_key pattern_key() {
-  const field<log_config, std::string> at{&config::log, &log_config::pattern};
-  std::string expected = "expected a non-empty spdlog pattern";
-  return config_key{
-      "log.pattern", expected,
-      [=](std::string_view text, config& cfg) -> std::optional<std::string> {
-        if (text.empty()) return expected;
-        at(cfg) = std::string(text);
+  return text_key("log.pattern", field{&config::log, &log_config::pattern},
+                  "expected a non-empty spdlog pattern",
+                  [](std::string_view text) { return !text.empty(); });
+}
+
+// Node names and the prefix go into NATS subjects, stream and bucket names, where '.', '*',
+// '>' and spaces mean something or are refused.
+config_key name_token_key(std::string name, field<cluster_config, std::string> at,
+                          std::size_t max_len, std::string_view what) {
+  return text_key(std::move(name), at,
+                  "expected " + std::string(what) + " of 1 to " + std::to_string(max_len) +
+                      " of A-Z, a-z, 0-9, _ and -",
+                  [=](std::string_view text) { return protocol::is_name_token(text, max_len); });
+}
+
+constexpr std::size_t max_node_name_len = 64;
+// Shorter than a node name: it goes into the stream and bucket names together with more text.
+constexpr std::size_t max_prefix_len = 32;
+
+// A YAML list arrives here joined with commas (config_key::list), so one parser serves the
+// file, --cluster-nats and validate().
+config_key nats_urls_key() {
+  config_key key{
+      "cluster.nats",
+      "expected NATS server URLs, each nats://host:port, tls://host:port or host:port, as a list "
+      "or separated by commas, or \"\" for none (standalone)",
+      [](std::string_view text, config& cfg) -> std::optional<std::string> {
+        std::vector<std::string> urls;
+        const bool several = text.find(',') != std::string_view::npos;
+        for (std::size_t begin = 0; !text.empty() && begin <= text.size();) {
+          const std::size_t end = std::min(text.find(',', begin), text.size());
+          const std::string_view url = text.substr(begin, end - begin);
+          if (auto error = check_nats_url(url)) {
+            // Among several, say which one is wrong; "got" shows them all.
+            return several ? *error + " (in " + quote_value(url) + ")" : *error;
+          }
+          urls.emplace_back(url);
+          begin = end + 1;
+        }
+        cfg.cluster.nats = std::move(urls);
         return std::nullopt;
       },
-      [=](const config& cfg) { return at(cfg); }};
+      [](const config& cfg) {
+        std::string text;
+        for (const std::string& url : cfg.cluster.nats) {
+          if (!text.empty()) text += ',';
+          text += url;
+        }
+        return text;
+      }};
+  key.list = true;
+  return key;
+}
+
+config_key password_key() {
+  config_key key = text_key("cluster.password", field{&config::cluster, &cluster_config::password},
+                            "expected a password, or \"\" for none", any_text);
+  key.secret = true;
+  return key;
 }
 
 config_key chat_address_key() {
@@ -227,6 +310,8 @@ config_key default_room_key() {
 std::vector<config_key> make_keys() {
   using L = limits_config;
   using R = rooms_config;
+  using C = cluster_config;
+  using T = cluster_tls_config;
   const field<L, std::size_t> max_line_bytes{&config::limits, &L::max_line_bytes};
   const field<L, std::size_t> max_outbound_bytes{&config::limits, &L::max_outbound_bytes};
   return {
@@ -263,6 +348,31 @@ std::vector<config_key> make_keys() {
                  "expected 0 (no limit) or an integer from 1 to 1000000",
                  /*zero_means_off=*/true),
       duration_key<R>("rooms.keep_empty", {&config::rooms, &R::keep_empty}, 0ms, 7 * 24h),
+      nats_urls_key(),
+      name_token_key("cluster.node", {&config::cluster, &C::node}, max_node_name_len,
+                     "a node name"),
+      // JetStream refuses more than 5 replicas.
+      count_key("cluster.replicas", field{&config::cluster, &C::replicas}, 1, 5),
+      name_token_key("cluster.prefix", {&config::cluster, &C::prefix}, max_prefix_len, "a prefix"),
+      text_key("cluster.credentials", field{&config::cluster, &C::credentials},
+               "expected the path of a NATS .creds file, or \"\" for none", any_text),
+      text_key("cluster.user", field{&config::cluster, &C::user},
+               "expected a user name, or \"\" for none", any_text),
+      password_key(),
+      text_key("cluster.tls.ca", nested_field{&config::cluster, &C::tls, &T::ca},
+               "expected the path of a PEM CA file, or \"\" for none", any_text),
+      text_key("cluster.tls.cert", nested_field{&config::cluster, &C::tls, &T::cert},
+               "expected the path of a PEM client certificate, or \"\" for none", any_text),
+      text_key("cluster.tls.key", nested_field{&config::cluster, &C::tls, &T::key},
+               "expected the path of the PEM client key, or \"\" for none", any_text),
+      // Below 100ms a store that needs a quorum of replicas fails under ordinary load; past a
+      // minute a sender is better told `unavailable` than kept waiting.
+      duration_key<C>("cluster.publish_timeout", {&config::cluster, &C::publish_timeout}, 100ms,
+                      60s),
+      // Below 3s a node that is only slow for a moment (a busy network, a NATS leader change)
+      // is taken for gone and its clients quit for nothing; past 30s the clients and nicks of a
+      // node that died stay for too long.
+      duration_key<C>("cluster.node_timeout", {&config::cluster, &C::node_timeout}, 3s, 30s),
   };
 }
 
@@ -295,13 +405,40 @@ std::optional<std::string> listeners_differ(const config& cfg) {
   return "expected a port other than listen.chat's (" + chat.to_string() + ")";
 }
 
+bool is_set(std::string_view key, const config& cfg) { return !find_key(key)->get(cfg).empty(); }
+
+// `key` must be set when `other` is: a password names no one without a user, and a client
+// certificate is no use without its key.
+key_relation needed_by(std::string key, std::string other) {
+  auto check = [=](const config& cfg) -> std::optional<std::string> {
+    if (!is_set(other, cfg) || is_set(key, cfg)) return std::nullopt;
+    return "expected a value, since " + other + " is set";
+  };
+  return key_relation{std::move(key), std::move(other), check};
+}
+
+// `key` must not be set when `other` is, since `other` already says it.
+key_relation excluded_by(std::string key, std::string other, std::string_view why) {
+  auto check = [=, why = std::string(why)](const config& cfg) -> std::optional<std::string> {
+    if (!is_set(other, cfg) || !is_set(key, cfg)) return std::nullopt;
+    return "expected none, since " + other + " is set (" + why + ")";
+  };
+  return key_relation{std::move(key), std::move(other), check};
+}
+
 std::vector<key_relation> make_relations() {
   using L = limits_config;
+  constexpr std::string_view creds_say_who = "a .creds file names the user";
   return {
       bounded_by("limits.max_outbound_bytes", field{&config::limits, &L::max_outbound_bytes},
                  "limits.max_line_bytes", field{&config::limits, &L::max_line_bytes}, size_kind,
                  /*at_least=*/true),
       key_relation{"listen.metrics", "listen.chat", listeners_differ},
+      excluded_by("cluster.user", "cluster.credentials", creds_say_who),
+      excluded_by("cluster.password", "cluster.credentials", creds_say_who),
+      needed_by("cluster.user", "cluster.password"),
+      needed_by("cluster.tls.key", "cluster.tls.cert"),
+      needed_by("cluster.tls.cert", "cluster.tls.key"),
   };
 }
 
@@ -321,10 +458,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::string_view section_of(std::string_view dotted) { return dotted.substr(0, dotted.find('.')); }
-std::string_view leaf_of(std::string_view dotted) { return dotted.substr(dotted.find('.') + 1); }
-
-constexpr std::array<std::string_view, 4> sections{"listen", "log", "limits", "rooms"};
+// "cluster" and "tls" for "cluster.tls"; "" and "cluster" for "cluster".
+std::string_view section_of(std::string_view dotted) {
+  const auto dot = dotted.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : dotted.substr(0, dot);
+}
+std::string_view leaf_of(std::string_view dotted) { return dotted.substr(dotted.rfind('.') + 1); }
 
 }  // namespace
 
@@ -340,8 +479,26 @@ const config_key* find_key(std::string_view dotted_name) {
   return nullptr;
 }
 
-bool is_section(std::string_view name) {
-  return std::find(sections.begin(), sections.end(), name) != sections.end();
+std::vector<std::string> names_under(std::string_view section) {
+  std::vector<std::string> names;
+  for (const config_key& key : all_keys()) {
+    std::string_view rest = key.name;
+    if (!section.empty()) {
+      if (!rest.starts_with(section) || rest.substr(section.size(), 1) != ".") continue;
+      rest.remove_prefix(section.size() + 1);
+    }
+    const std::string_view name = rest.substr(0, rest.find('.'));
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
+  }
+  return names;
+}
+
+bool is_section(std::string_view name) { return !name.empty() && !names_under(name).empty(); }
+
+std::string shown_value(const config_key& key, const config& cfg) {
+  std::string value = key.get(cfg);
+  if (key.secret && !value.empty()) return "(hidden)";
+  return value;
 }
 
 const std::vector<key_relation>& all_relations() {
@@ -377,14 +534,7 @@ std::string suggest(std::string_view section, std::string_view name) {
       return "; did you mean '" + key.name + "'?";
     }
   }
-  std::vector<std::string_view> candidates;
-  if (section.empty()) {
-    candidates.assign(sections.begin(), sections.end());
-  } else {
-    for (const config_key& key : all_keys()) {
-      if (section_of(key.name) == section) candidates.push_back(leaf_of(key.name));
-    }
-  }
+  const std::vector<std::string> candidates = names_under(section);
   // Closer than a third of the name: catches typos, not unrelated words of similar length.
   const std::size_t limit = std::max<std::size_t>(1, name.size() / 3);
   std::string_view best;
@@ -400,4 +550,25 @@ std::string suggest(std::string_view section, std::string_view name) {
   return "; did you mean '" + std::string(best) + "'?";
 }
 
+std::string node_name_from_host(std::string_view host_name) {
+  std::string name(host_name.substr(0, max_node_name_len));
+  // Keeps "web-1.example.org" recognisable as "web-1-example-org" rather than refusing it.
+  for (char& c : name) {
+    if (!protocol::is_name_char(c)) c = '-';
+  }
+  // Any fixed name will do for a host without one: a cluster of such hosts must name its nodes.
+  return name.empty() ? std::string("chatd") : name;
+}
+
 }  // namespace chatd::config_detail
+
+namespace chatd {
+
+std::string default_node_name() {
+  // POSIX allows 255 bytes, and leaves a cut name unterminated: the last byte stays 0.
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return config_detail::node_name_from_host(host.data());
+}
+
+}  // namespace chatd

@@ -57,11 +57,21 @@ class yaml_reader {
     const YAML::Node root = parse(text);
     if (root.IsNull()) return cfg_;  // empty, or only comments: all defaults
     if (!root.IsMap()) {
-      fail(line_of(root), "expected a map of sections (listen, log, limits, rooms), got " +
-                              describe(root));
+      std::string sections;
+      for (const std::string& section : config_detail::names_under("")) {
+        sections += (sections.empty() ? "" : ", ") + section;
+      }
+      fail(line_of(root), "expected a map of sections (" + sections + "), got " + describe(root));
     }
     seen_lines sections_seen;
-    for (const auto& entry : root) read_section(entry.first, entry.second, sections_seen);
+    for (const auto& entry : root) {
+      const std::string section = key_name(entry.first, "", sections_seen);
+      if (!config_detail::is_section(section)) {
+        fail(line_of(entry.first),
+             section + ": unknown section" + config_detail::suggest("", section));
+      }
+      read_section(section, entry.first, entry.second);
+    }
     check_relations();
     return cfg_;
   }
@@ -93,10 +103,15 @@ class yaml_reader {
   }
 
   // The name of a map key, refusing lists and maps as keys and a key given twice (yaml-cpp
-  // keeps both and lookups would silently take the first).
+  // keeps both and lookups would silently take the first). A dot is refused too: "tls.ca:"
+  // under cluster would be a second spelling of the nested form, and two spellings of one key
+  // could both be given.
   std::string key_name(const YAML::Node& key, const std::string& prefix, seen_lines& seen) const {
     if (!key.IsScalar()) fail(line_of(key), "expected a key name, got " + describe(key));
     const std::string name = prefix + key.Scalar();
+    if (key.Scalar().find('.') != std::string::npos) {
+      fail(line_of(key), name + ": expected a key name without '.'; nest the parts as maps");
+    }
     const auto [previous, inserted] = seen.emplace(name, line_of(key));
     if (!inserted) {
       fail(line_of(key),
@@ -105,11 +120,8 @@ class yaml_reader {
     return name;
   }
 
-  void read_section(const YAML::Node& key, const YAML::Node& value, seen_lines& sections_seen) {
-    const std::string section = key_name(key, "", sections_seen);
-    if (!config_detail::is_section(section)) {
-      fail(line_of(key), section + ": unknown section" + config_detail::suggest("", section));
-    }
+  // A top-level section, or a subsection such as cluster.tls.
+  void read_section(const std::string& section, const YAML::Node& key, const YAML::Node& value) {
     if (value.IsNull()) return;  // "limits:" with nothing under it keeps the defaults
     if (!value.IsMap()) {
       fail(line_of(key), section + ": expected a map of " + section + " keys, got " +
@@ -123,21 +135,54 @@ class yaml_reader {
                 seen_lines& seen) {
     const std::string name = key_name(key, section + ".", seen);
     const config_key* rule = config_detail::find_key(name);
+    if (rule == nullptr && config_detail::is_section(name)) {
+      read_section(name, key, value);
+      return;
+    }
     if (rule == nullptr) {
       fail(line_of(key), name + ": unknown key" + config_detail::suggest(section, key.Scalar()));
     }
-    if (value.IsMap() || value.IsSequence()) {
+    if (value.IsMap() || (value.IsSequence() && !rule->list)) {
       const bool ipv6 = value.IsSequence() && section == "listen";
       fail(line_of(key), name + ": " + rule->expected + ", got " + describe(value) +
                              (ipv6 ? std::string(ipv6_hint) : ""));
     }
-    // A null ("key:", "~") reads as "": it disables listen.metrics and rooms.default, and is
-    // an error everywhere else.
-    const std::string text = value.IsNull() ? std::string() : value.Scalar();
+    // A null ("key:", "~") reads as "": it disables listen.metrics, rooms.default and the
+    // cluster, and is an error where a value is required.
+    std::string text;
+    if (value.IsSequence()) {
+      text = list_text(name, *rule, value, line_of(key));
+    } else if (!value.IsNull()) {
+      text = value.Scalar();
+    }
     if (auto error = rule->set(text, cfg_)) {
       fail(line_of(key), name + ": " + *error + ", got " + quote_value(text));
     }
     key_lines_[name] = line_of(key);
+  }
+
+  // The items of a list key joined as `set` reads them. Each item is checked on its own first,
+  // so that an error names the item and its line rather than the whole list.
+  std::string list_text(const std::string& name, const config_key& rule, const YAML::Node& items,
+                        int key_line) const {
+    std::string joined;
+    for (const auto& item : items) {
+      // yaml-cpp marks an empty item where the next token starts, often a line further.
+      if (item.IsNull()) fail(key_line, name + ": " + rule.expected + ", got " + describe(item));
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        fail(line_of(item), name + ": " + rule.expected + ", got " + describe(item));
+      }
+      const std::string& text = item.Scalar();
+      if (text.find(',') != std::string::npos) {
+        fail(line_of(item), name + ": expected one value per list item, got " + quote_value(text));
+      }
+      config scratch = cfg_;
+      if (auto error = rule.set(text, scratch)) {
+        fail(line_of(item), name + ": " + *error + ", got " + quote_value(text));
+      }
+      joined += (joined.empty() ? "" : ",") + text;
+    }
+    return joined;
   }
 
   // Blames the dependent key's line if the file set it, else the other key's line.
@@ -151,7 +196,8 @@ class yaml_reader {
       } else if (auto other = key_lines_.find(relation.other); other != key_lines_.end()) {
         line = other->second;
       }
-      const std::string value = config_detail::find_key(relation.key)->get(cfg_);
+      const std::string value =
+          config_detail::shown_value(*config_detail::find_key(relation.key), cfg_);
       fail(line, relation.key + ": " + *error + ", got " + quote_value(value));
     }
   }
@@ -184,16 +230,17 @@ config load_config_file(const std::string& path, config base) {
 // obeys exactly the ranges a file would, then checks the relations between keys.
 void validate(const config& cfg) {
   for (const config_key& key : config_detail::all_keys()) {
-    const std::string text = key.get(cfg);
     config scratch = cfg;
-    if (auto error = key.set(text, scratch)) {
-      throw config_error(key.name + ": " + *error + ", got " + quote_value(text));
+    if (auto error = key.set(key.get(cfg), scratch)) {
+      throw config_error(key.name + ": " + *error + ", got " +
+                         quote_value(config_detail::shown_value(key, cfg)));
     }
   }
   for (const auto& relation : config_detail::all_relations()) {
     if (auto error = relation.check(cfg)) {
-      throw config_error(relation.key + ": " + *error + ", got " +
-                         quote_value(config_detail::find_key(relation.key)->get(cfg)));
+      throw config_error(
+          relation.key + ": " + *error + ", got " +
+          quote_value(config_detail::shown_value(*config_detail::find_key(relation.key), cfg)));
     }
   }
 }

@@ -3,20 +3,23 @@
 namespace chatd::protocol {
 namespace {
 
-// Locale-free on purpose: names are ASCII by rule, and std::isalpha would depend on the C locale.
+// Locale-free for the same reason as is_name_char.
 constexpr bool is_ascii_letter(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-bool is_valid_nick(std::string_view nick, std::size_t max_len) noexcept {
-  if (nick.empty() || nick.size() > max_len || !is_ascii_letter(nick.front())) return false;
-  for (char c : nick) {
-    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_' && c != '-') return false;
+bool is_name_token(std::string_view text, std::size_t max_len) noexcept {
+  if (text.empty() || text.size() > max_len) return false;
+  for (char c : text) {
+    if (!is_name_char(c)) return false;
   }
   return true;
+}
+
+bool is_valid_nick(std::string_view nick, std::size_t max_len) noexcept {
+  return is_name_token(nick, max_len) && is_ascii_letter(nick.front());
 }
 
 std::string fold_case(std::string_view text) {
@@ -29,18 +32,15 @@ std::optional<std::string> normalize_room(std::string_view name) {
   if (!name.empty() && name.front() == '#') name.remove_prefix(1);
   if (name.empty() || name.size() > max_room_name_len) return std::nullopt;
   std::string folded = fold_case(name);
+  // Folded, so is_name_char accepts no upper-case letter here.
   for (char c : folded) {
-    if (!(c >= 'a' && c <= 'z') && !is_ascii_digit(c) && c != '_' && c != '-') return std::nullopt;
+    if (!is_name_char(c)) return std::nullopt;
   }
   return folded;
 }
 
 bool is_valid_epoch(std::string_view epoch) noexcept {
-  if (epoch.empty() || epoch.size() > max_epoch_len) return false;
-  for (char c : epoch) {
-    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_' && c != '-') return false;
-  }
-  return true;
+  return is_name_token(epoch, max_epoch_len);
 }
 
 std::string epoch_token(std::uint64_t bits) {

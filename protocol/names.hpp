@@ -9,6 +9,16 @@
 
 namespace chatd::protocol {
 
+// The characters of nicknames, epochs and the names chatd gives itself in NATS: [A-Za-z0-9_-].
+// Locale-free on purpose: names are ASCII by rule, and std::isalnum would depend on the C locale.
+constexpr bool is_name_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+// 1..max_len of is_name_char: safe in NATS subjects, stream and bucket names, and log lines.
+bool is_name_token(std::string_view text, std::size_t max_len) noexcept;
+
 // A nickname is 1..max_len of [A-Za-z0-9_-] and starts with a letter.
 bool is_valid_nick(std::string_view nick, std::size_t max_len) noexcept;
 

@@ -319,16 +319,15 @@ void server::apply_config(config next) {
   std::vector<config_change> changes = diff_config(cfg_, next);
   std::vector<config_change> applied;
   for (auto& change : changes) {
-    if (is_listener_key(change.key)) {
-      spdlog::warn("config reload: {} changed from {} to {} but listeners are bound once; "
-                   "restart chatd to move it",
-                   change.key, change.old_value.empty() ? "off" : change.old_value,
-                   change.new_value.empty() ? "off" : change.new_value);
+    if (const auto reason = restart_reason(change.key)) {
+      spdlog::warn("config reload: {} changed from {} to {} but {}", change.key,
+                   change.old_value.empty() ? "off" : change.old_value,
+                   change.new_value.empty() ? "off" : change.new_value, *reason);
     } else {
       applied.push_back(std::move(change));
     }
   }
-  next.listen = cfg_.listen;
+  keep_restart_values(next, cfg_);
   const bool log_changed = next.log.level != cfg_.log.level ||
                            next.log.pattern != cfg_.log.pattern ||
                            next.log.format != cfg_.log.format;

@@ -368,6 +368,28 @@ TEST(ConfigReload, ListenerChangesAreLoggedAndNotApplied) {
   test_client alice = json_client(server, "alice");
 }
 
+TEST(ConfigReload, ClusterChangesAreLoggedAndWaitForARestart) {
+  server_process server("cluster:\n  node: chat-1\n");
+  server.rewrite_config("cluster:\n  node: chat-2\n  replicas: 1\nrooms:\n  history: 5\n");
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("configuration reloaded: rooms.history '50' -> '5'"))
+      << server.log();
+  for (const char* change : {"cluster.node changed from chat-1 to chat-2",
+                             "cluster.replicas changed from 3 to 1"}) {
+    EXPECT_NE(server.log().find(std::string("config reload: ") + change +
+                                " but the cluster is joined once, at start; restart chatd to "
+                                "apply it"),
+              std::string::npos)
+        << server.log();
+  }
+  // Kept, so a second reload with the same file reports the same pending change.
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("configuration reloaded: nothing changed")) << server.log();
+  EXPECT_NE(server.log().rfind("cluster.node changed from chat-1 to chat-2"),
+            server.log().find("cluster.node changed from chat-1 to chat-2"))
+      << server.log();
+}
+
 // ---------------------------------------------------------------------------------------------
 // File descriptors
 

@@ -68,14 +68,18 @@ TEST(CommandLine, LeavesEverythingUnsetWithoutArguments) {
   EXPECT_FALSE(outcome.cli->metrics_listen);
   EXPECT_FALSE(outcome.cli->log_level);
   EXPECT_FALSE(outcome.cli->log_format);
+  EXPECT_FALSE(outcome.cli->cluster_nats);
+  EXPECT_FALSE(outcome.cli->cluster_node);
 }
 
 TEST(CommandLine, ParsesEveryFlagInBothSpellings) {
   for (const auto& args : std::vector<std::vector<const char*>>{
            {"--config", "/etc/chatd.yaml", "--check-config", "--listen", "127.0.0.1:7001",
-            "--metrics-listen", "[::1]:9000", "--log-level", "debug", "--log-format", "json"},
+            "--metrics-listen", "[::1]:9000", "--log-level", "debug", "--log-format", "json",
+            "--cluster-nats", "nats://a:4222,nats://b:4222", "--cluster-node", "chat-1"},
            {"--config=/etc/chatd.yaml", "--check-config", "--listen=127.0.0.1:7001",
-            "--metrics-listen=[::1]:9000", "--log-level=debug", "--log-format=json"},
+            "--metrics-listen=[::1]:9000", "--log-level=debug", "--log-format=json",
+            "--cluster-nats=nats://a:4222,nats://b:4222", "--cluster-node=chat-1"},
        }) {
     std::vector<const char*> argv{"chatd"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -89,6 +93,8 @@ TEST(CommandLine, ParsesEveryFlagInBothSpellings) {
     EXPECT_EQ(cli->metrics_listen, "[::1]:9000");
     EXPECT_EQ(cli->log_level, "debug");
     EXPECT_EQ(cli->log_format, "json");
+    EXPECT_EQ(cli->cluster_nats, "nats://a:4222,nats://b:4222");
+    EXPECT_EQ(cli->cluster_node, "chat-1");
   }
 }
 
@@ -114,7 +120,7 @@ TEST(CommandLine, PrintsHelpThatSaysFlagsOverrideTheFileAndExitsZero) {
   EXPECT_EQ(outcome.exit_code, 0);
   for (const char* text : {"TCP chat server", "override", "--config", "--check-config",
                            "--listen", "--metrics-listen", "--log-level", "--log-format",
-                           "--version", "--help"}) {
+                           "--cluster-nats", "--cluster-node", "--version", "--help"}) {
     EXPECT_NE(outcome.out.find(text), std::string::npos) << text << " missing from\n"
                                                           << outcome.out;
   }
@@ -183,6 +189,28 @@ TEST(CommandLine, LetsTheFileOverrideDefaultsAndFlagsOverrideTheFile) {
   }
 }
 
+TEST(CommandLine, OverridesTheClusterServersAndNodeOfTheFile) {
+  const temp_config file(
+      "cluster:\n  nats: [nats://10.0.0.1:4222]\n  node: file-node\n  replicas: 1\n");
+  command_line cli;
+  cli.config_path = file.path();
+  config c = resolve_config(cli);
+  EXPECT_EQ(c.cluster.nats, std::vector<std::string>{"nats://10.0.0.1:4222"});
+  EXPECT_EQ(c.cluster.node, "file-node");
+
+  cli.cluster_nats = "nats://10.0.0.2:4222,tls://10.0.0.3:4222";
+  cli.cluster_node = "flag-node";
+  c = resolve_config(cli);
+  EXPECT_EQ(c.cluster.nats,
+            (std::vector<std::string>{"nats://10.0.0.2:4222", "tls://10.0.0.3:4222"}));
+  EXPECT_EQ(c.cluster.node, "flag-node");
+  EXPECT_EQ(c.cluster.replicas, 1u);  // not a flag: the file's value stands
+
+  // An empty list runs standalone whatever the file says.
+  cli.cluster_nats = "";
+  EXPECT_FALSE(resolve_config(cli).cluster.enabled());
+}
+
 TEST(CommandLine, ReenablesMetricsDisabledInTheFileWhenTheFlagGivesAnAddress) {
   const temp_config file("listen:\n  metrics: ''\n");
   command_line cli;
@@ -214,6 +242,15 @@ TEST(CommandLine, NamesTheFlagWhenItsValueIsBad) {
             "'loud'"},
            {&command_line::log_format, "xml",
             "--log-format: expected one of text, json, got 'xml'"},
+           {&command_line::cluster_nats, "nats://a:4222,nats://b",
+            "--cluster-nats: expected host:port with the NATS port, e.g. nats://127.0.0.1:4222 "
+            "(in 'nats://b'), got 'nats://a:4222,nats://b'"},
+           {&command_line::cluster_nats, "nats://a:4222, nats://b:4222",
+            "--cluster-nats: expected a NATS URL without spaces or control characters (in ' "
+            "nats://b:4222'), got 'nats://a:4222, nats://b:4222'"},
+           {&command_line::cluster_node, "chat.1",
+            "--cluster-node: expected a node name of 1 to 64 of A-Z, a-z, 0-9, _ and -, got "
+            "'chat.1'"},
        }) {
     SCOPED_TRACE(r.value);
     command_line cli;

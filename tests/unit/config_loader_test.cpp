@@ -1,7 +1,9 @@
 #include "config/config_loader.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -10,6 +12,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "config/config_keys.hpp"
+#include "protocol/names.hpp"
 
 namespace chatd {
 namespace {
@@ -41,6 +46,18 @@ std::string dump(const config& c) {
       << "rooms.history=" << c.rooms.history << "\n"
       << "rooms.history_replay=" << c.rooms.history_replay << "\n"
       << "rooms.presence_max_members=" << c.rooms.presence_max_members << "\n";
+  for (const std::string& url : c.cluster.nats) out << "cluster.nats[]=" << url << "\n";
+  out << "cluster.node=" << c.cluster.node << "\n"
+      << "cluster.replicas=" << c.cluster.replicas << "\n"
+      << "cluster.prefix=" << c.cluster.prefix << "\n"
+      << "cluster.credentials=" << c.cluster.credentials << "\n"
+      << "cluster.user=" << c.cluster.user << "\n"
+      << "cluster.password=" << c.cluster.password << "\n"
+      << "cluster.tls.ca=" << c.cluster.tls.ca << "\n"
+      << "cluster.tls.cert=" << c.cluster.tls.cert << "\n"
+      << "cluster.tls.key=" << c.cluster.tls.key << "\n"
+      << "cluster.publish_timeout=" << c.cluster.publish_timeout.count() << "ms\n"
+      << "cluster.node_timeout=" << c.cluster.node_timeout.count() << "ms\n";
   return out.str();
 }
 
@@ -81,7 +98,8 @@ void expect_rejected(const std::vector<bad_case>& cases) {
 TEST(ConfigLoader, GivesTheDefaultsForAnEmptyOrCommentOnlyFile) {
   for (std::string_view yaml :
        {""sv, "\n\n"sv, "# nothing set\n"sv, "---\n"sv, "---\n...\n"sv, "limits:\n"sv,
-        "listen:\nlog:\nlimits:\nrooms:\n"sv, "limits: {}\n"sv}) {
+        "listen:\nlog:\nlimits:\nrooms:\ncluster:\n"sv, "limits: {}\n"sv,
+        "cluster:\n  tls:\n"sv}) {
     SCOPED_TRACE(yaml);
     EXPECT_EQ(dump(load(yaml)), dump(config{}));
   }
@@ -155,6 +173,32 @@ TEST(ConfigLoader, LoadsTheSampleConfigAsExactlyTheDefaults) {
   const auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
   const config c = load_config_file((repo / "deploy" / "chatd.yaml").string());
   EXPECT_EQ(dump(c), dump(config{}));
+}
+
+// The sample's commented-out cluster section, uncommented: what an operator would start from.
+std::string sample_cluster_section() {
+  const auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  std::ifstream in(repo / "deploy" / "chatd.yaml");
+  std::string section;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "#cluster:") inside = true;
+    if (inside && !line.starts_with("#")) break;
+    if (inside) section += line.substr(1) + "\n";
+  }
+  return section;
+}
+
+TEST(ConfigLoader, LoadsTheSampleClusterSectionOnceUncommented) {
+  const std::string section = sample_cluster_section();
+  ASSERT_FALSE(section.empty()) << "no '#cluster:' block in deploy/chatd.yaml";
+  const config c = load(section);
+  EXPECT_TRUE(c.cluster.enabled());
+  // Apart from the servers and the node name, the sample shows the defaults.
+  config expected;
+  expected.cluster.nats = c.cluster.nats;
+  expected.cluster.node = c.cluster.node;
+  EXPECT_EQ(dump(c), dump(expected));
 }
 
 TEST(ConfigLoader, LoadsOnTopOfTheGivenBaseConfig) {
@@ -487,6 +531,211 @@ TEST(ConfigLoader, NamesTheFileItReadsInErrors) {
   std::filesystem::remove(path);
 }
 
+TEST(ConfigCluster, IsStandaloneByDefault) {
+  const cluster_config c = config{}.cluster;
+  EXPECT_TRUE(c.nats.empty());
+  EXPECT_FALSE(c.enabled());
+  EXPECT_EQ(c.node, default_node_name());
+  EXPECT_EQ(c.replicas, 3u);
+  EXPECT_EQ(c.prefix, "chatd");
+  EXPECT_EQ(c.credentials, "");
+  EXPECT_EQ(c.user, "");
+  EXPECT_EQ(c.password, "");
+  EXPECT_EQ(c.tls.ca, "");
+  EXPECT_EQ(c.tls.cert, "");
+  EXPECT_EQ(c.tls.key, "");
+  EXPECT_EQ(c.publish_timeout, 2s);
+  EXPECT_EQ(c.node_timeout, 15s);
+}
+
+TEST(ConfigCluster, NamesTheNodeAfterTheHost) {
+  std::array<char, 256> host{};
+  ASSERT_EQ(gethostname(host.data(), host.size() - 1), 0);
+  const std::string node = config{}.cluster.node;
+  EXPECT_EQ(node, config_detail::node_name_from_host(host.data()));
+  EXPECT_TRUE(protocol::is_name_token(node, 64)) << node;
+  // A file that leaves cluster.node out gets it too.
+  EXPECT_EQ(load("cluster:\n  nats: nats://127.0.0.1:4222\n").cluster.node, node);
+}
+
+TEST(ConfigCluster, FoldsAHostNameIntoANodeName) {
+  using config_detail::node_name_from_host;
+  EXPECT_EQ(node_name_from_host("chat-1"), "chat-1");
+  EXPECT_EQ(node_name_from_host("Web_01"), "Web_01");
+  EXPECT_EQ(node_name_from_host("web-1.example.org"), "web-1-example-org");
+  EXPECT_EQ(node_name_from_host("h\xc3\xa9te"), "h--te");
+  EXPECT_EQ(node_name_from_host(std::string(70, 'a') + ".b"), std::string(64, 'a'));
+  EXPECT_EQ(node_name_from_host(""), "chatd");
+}
+
+TEST(ConfigCluster, ReadsAFullSection) {
+  const config c = load(R"(cluster:
+  nats:
+    - nats://10.0.0.1:4222
+    - tls://nats-2.example.org:4223
+    - '[::1]:4224'
+  node: chat_2
+  replicas: 5
+  prefix: chat-prod
+  user: chatd
+  password: s3cret
+  tls:
+    ca: /etc/chatd/ca.pem
+    cert: /etc/chatd/client.pem
+    key: /etc/chatd/client.key
+  publish_timeout: 500ms
+  node_timeout: 30s
+)");
+  EXPECT_TRUE(c.cluster.enabled());
+  EXPECT_EQ(c.cluster.nats, (std::vector<std::string>{"nats://10.0.0.1:4222",
+                                                      "tls://nats-2.example.org:4223",
+                                                      "[::1]:4224"}));
+  EXPECT_EQ(c.cluster.node, "chat_2");
+  EXPECT_EQ(c.cluster.replicas, 5u);
+  EXPECT_EQ(c.cluster.prefix, "chat-prod");
+  EXPECT_EQ(c.cluster.credentials, "");
+  EXPECT_EQ(c.cluster.user, "chatd");
+  EXPECT_EQ(c.cluster.password, "s3cret");
+  EXPECT_EQ(c.cluster.tls.ca, "/etc/chatd/ca.pem");
+  EXPECT_EQ(c.cluster.tls.cert, "/etc/chatd/client.pem");
+  EXPECT_EQ(c.cluster.tls.key, "/etc/chatd/client.key");
+  EXPECT_EQ(c.cluster.publish_timeout, 500ms);
+  EXPECT_EQ(c.cluster.node_timeout, 30s);
+  EXPECT_NO_THROW(validate(c));
+  EXPECT_EQ(load("cluster:\n  credentials: /etc/chatd/chatd.creds\n").cluster.credentials,
+            "/etc/chatd/chatd.creds");
+}
+
+TEST(ConfigCluster, TakesTheServersAsAListOrOneString) {
+  struct row {
+    std::string_view yaml;
+    std::vector<std::string> nats;
+  };
+  for (const row& r : std::vector<row>{
+           {"nats: nats://127.0.0.1:4222", {"nats://127.0.0.1:4222"}},
+           {"nats: 'nats-1:4222'", {"nats-1:4222"}},
+           {"nats: [nats://a:4222, nats://b:4223]", {"nats://a:4222", "nats://b:4223"}},
+           {"nats:\n    - tls://a:4222", {"tls://a:4222"}},
+           {"nats: nats://a:4222,nats://b:4223", {"nats://a:4222", "nats://b:4223"}},
+           {"nats: []", {}},
+           {"nats: ''", {}},
+           {"nats:", {}},
+       }) {
+    SCOPED_TRACE(r.yaml);
+    const std::string yaml = "cluster:\n  " + std::string(r.yaml) + "\n";
+    const config c = load(yaml);
+    EXPECT_EQ(c.cluster.nats, r.nats);
+    EXPECT_EQ(c.cluster.enabled(), !r.nats.empty());
+  }
+}
+
+TEST(ConfigCluster, RejectsBadServerUrlsNamingTheKey) {
+  expect_rejected({
+      {"cluster:\n  nats: nats://127.0.0.1\n", 2, "cluster.nats",
+       "expected host:port with the NATS port, e.g. nats://127.0.0.1:4222, got "
+       "'nats://127.0.0.1'"},
+      {"cluster:\n  nats: nats://:4222\n", 2, "cluster.nats", "expected a host before the port"},
+      {"cluster:\n  nats: nats://a:0\n", 2, "cluster.nats",
+       "expected a port from 1 to 65535, got 'nats://a:0'"},
+      {"cluster:\n  nats: nats://a:65536\n", 2, "cluster.nats", "expected a port from 1 to 65535"},
+      {"cluster:\n  nats: nats://a:4222/x\n", 2, "cluster.nats", "expected a port from 1 to 65535"},
+      {"cluster:\n  nats: http://a:4222\n", 2, "cluster.nats",
+       "expected nats://, tls:// or no scheme"},
+      {"cluster:\n  nats: 'nats://a :4222'\n", 2, "cluster.nats", "without spaces"},
+      {"cluster:\n  nats: nats://bob:pw@a:4222\n", 2, "cluster.nats",
+       "expected no user or password in a NATS URL"},
+      {"cluster:\n  nats: nats://::1:4222\n", 2, "cluster.nats", "with IPv6 in brackets"},
+      {"cluster:\n  nats: '[zz]:4222'\n", 2, "cluster.nats", "numeric IPv6 address"},
+      {"cluster:\n  nats: 'a:1,,b:2'\n", 2, "cluster.nats",
+       "expected host:port with the NATS port, e.g. nats://127.0.0.1:4222 (in ''), got 'a:1,,b:2'"},
+      {"cluster:\n  nats: 'a:1,b:0'\n", 2, "cluster.nats",
+       "expected a port from 1 to 65535 (in 'b:0'), got 'a:1,b:0'"},
+      {"cluster:\n  nats: {url: a:1}\n", 2, "cluster.nats", "got a map"},
+  });
+}
+
+TEST(ConfigCluster, NamesTheBadItemOfAServerListOnItsLine) {
+  expect_rejected({
+      {"cluster:\n  nats:\n    - nats://a:4222\n    - nats://b\n", 4, "cluster.nats",
+       "expected host:port with the NATS port, e.g. nats://127.0.0.1:4222, got 'nats://b'"},
+      {"cluster:\n  nats:\n    - a:1\n    -\n", 2, "cluster.nats",
+       "expected NATS server URLs, each nats://host:port, tls://host:port or host:port"},
+      {"cluster:\n  nats:\n    - ''\n", 3, "cluster.nats", "got ''"},
+      {"cluster:\n  nats:\n    - [a:1]\n", 3, "cluster.nats", "got a list"},
+      {"cluster:\n  nats:\n    - a:1,b:2\n", 3, "cluster.nats",
+       "expected one value per list item, got 'a:1,b:2'"},
+  });
+}
+
+TEST(ConfigCluster, RejectsBadNamesAndNumbersNamingTheKey) {
+  expect_rejected({
+      {"cluster:\n  node: chat.1\n", 2, "cluster.node",
+       "expected a node name of 1 to 64 of A-Z, a-z, 0-9, _ and -, got 'chat.1'"},
+      {"cluster:\n  node: ''\n", 2, "cluster.node", "got ''"},
+      {"cluster:\n  node: " + std::string(65, 'n') + "\n", 2, "cluster.node",
+       "expected a node name of 1 to 64"},
+      {"cluster:\n  node: 'chat 1'\n", 2, "cluster.node", "got 'chat 1'"},
+      {"cluster:\n  prefix: chat.prod\n", 2, "cluster.prefix",
+       "expected a prefix of 1 to 32 of A-Z, a-z, 0-9, _ and -, got 'chat.prod'"},
+      {"cluster:\n  prefix: 'chat>'\n", 2, "cluster.prefix", "got 'chat>'"},
+      {"cluster:\n  prefix: " + std::string(33, 'p') + "\n", 2, "cluster.prefix",
+       "expected a prefix of 1 to 32"},
+      {"cluster:\n  prefix:\n", 2, "cluster.prefix", "got ''"},
+      {"cluster:\n  replicas: 0\n", 2, "cluster.replicas",
+       "expected an integer from 1 to 5, got '0'"},
+      {"cluster:\n  replicas: 6\n", 2, "cluster.replicas", "got '6'"},
+      {"cluster:\n  publish_timeout: 99ms\n", 2, "cluster.publish_timeout",
+       "expected a duration from 100ms to 1m, e.g. 500ms, 60s, 10m or 1h, got '99ms'"},
+      {"cluster:\n  publish_timeout: 61s\n", 2, "cluster.publish_timeout", "got '61s'"},
+      {"cluster:\n  node_timeout: 2s\n", 2, "cluster.node_timeout",
+       "expected a duration from 3s to 30s, e.g. 500ms, 60s, 10m or 1h, got '2s'"},
+      {"cluster:\n  node_timeout: 31s\n", 2, "cluster.node_timeout", "got '31s'"},
+      {"cluster:\n  user: [a, b]\n", 2, "cluster.user", "got a list"},
+  });
+}
+
+TEST(ConfigCluster, RejectsCredentialsThatContradictEachOther) {
+  expect_rejected({
+      {"cluster:\n  credentials: /c.creds\n  user: bob\n", 3, "cluster.user",
+       "expected none, since cluster.credentials is set (a .creds file names the user), got "
+       "'bob'"},
+      {"cluster:\n  password: pw\n  credentials: /c.creds\n", 2, "cluster.password",
+       "expected none, since cluster.credentials is set (a .creds file names the user), got "
+       "'(hidden)'"},
+      {"cluster:\n  password: pw\n", 2, "cluster.user",
+       "expected a value, since cluster.password is set, got ''"},
+      {"cluster:\n  tls:\n    cert: /c.pem\n", 3, "cluster.tls.key",
+       "expected a value, since cluster.tls.cert is set, got ''"},
+      {"cluster:\n  tls:\n    key: /c.key\n", 3, "cluster.tls.cert",
+       "expected a value, since cluster.tls.key is set, got ''"},
+  });
+  // Each of them alone, and a user without a password (a token-less user, say), are fine.
+  EXPECT_EQ(error_of("cluster:\n  user: bob\n"), "");
+  EXPECT_EQ(error_of("cluster:\n  tls:\n    ca: /ca.pem\n"), "");
+  // The password never shows, not even in the message about it.
+  EXPECT_EQ(error_of("cluster:\n  password: pw\n  credentials: /c.creds\n").find("pw'"),
+            std::string::npos);
+}
+
+TEST(ConfigCluster, RejectsUnknownAndMisplacedKeysWithASuggestion) {
+  expect_rejected({
+      {"cluster:\n  replica: 3\n", 2, "cluster.replica", "unknown key; did you mean 'replicas'?"},
+      {"cluster:\n  tl:\n    ca: x\n", 2, "cluster.tl", "unknown key; did you mean 'tls'?"},
+      {"cluster:\n  tls:\n    certs: x\n", 3, "cluster.tls.certs",
+       "unknown key; did you mean 'cert'?"},
+      {"cluster:\n  ca: /ca.pem\n", 2, "cluster.ca", "unknown key; did you mean 'cluster.tls.ca'?"},
+      {"rooms:\n  node: a\n", 2, "rooms.node", "did you mean 'cluster.node'?"},
+      {"clustre:\n  node: a\n", 1, "clustre", "unknown section; did you mean 'cluster'?"},
+      {"cluster:\n  tls: /ca.pem\n", 2, "cluster.tls",
+       "expected a map of cluster.tls keys, got '/ca.pem'"},
+      {"cluster:\n  tls.ca: /ca.pem\n", 2, "cluster.tls.ca", "expected a key name without '.'"},
+      {"cluster:\n  tls:\n    ca: a\n    ca: b\n", 4, "cluster.tls.ca",
+       "duplicate key (first given on line 3)"},
+  });
+  const std::string message = error_of("- a\n");
+  EXPECT_NE(message.find("(listen, log, limits, rooms, cluster)"), std::string::npos) << message;
+}
+
 TEST(ConfigValidate, AcceptsTheDefaults) { EXPECT_NO_THROW(validate(config{})); }
 
 TEST(ConfigValidate, AppliesTheFileRangesToConfigsBuiltInCode) {
@@ -511,6 +760,20 @@ TEST(ConfigValidate, AppliesTheFileRangesToConfigsBuiltInCode) {
            {"hostname", [](config& c) { c.listen.chat.host = "localhost"; },
             "listen.chat: expected a numeric IP address (chatd does not resolve host names), e.g. "
             "127.0.0.1:7000, got 'localhost:7000'"},
+           {"NATS URL", [](config& c) { c.cluster.nats = {"nats://a:4222", "nats://b"}; },
+            "cluster.nats: expected host:port with the NATS port, e.g. nats://127.0.0.1:4222 (in "
+            "'nats://b'), got 'nats://a:4222,nats://b'"},
+           {"node name", [](config& c) { c.cluster.node = "a.b"; },
+            "cluster.node: expected a node name of 1 to 64 of A-Z, a-z, 0-9, _ and -, got 'a.b'"},
+           {"password alone", [](config& c) { c.cluster.password = "pw"; },
+            "cluster.user: expected a value, since cluster.password is set, got ''"},
+           {"password with credentials",
+            [](config& c) {
+              c.cluster.password = "pw";
+              c.cluster.credentials = "/c.creds";
+            },
+            "cluster.password: expected none, since cluster.credentials is set (a .creds file "
+            "names the user), got '(hidden)'"},
        }) {
     SCOPED_TRACE(r.what);
     config c;

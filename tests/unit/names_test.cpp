@@ -80,6 +80,16 @@ TEST(NormalizeRoom, FoldsValidNamesAndRejectsInvalidOnes) {
   }
 }
 
+TEST(NameToken, AcceptsOneToMaxLenOfTheCharactersNatsNamesAllow) {
+  EXPECT_TRUE(is_name_token("chat-1_A", 8));
+  EXPECT_TRUE(is_name_token(std::string(64, 'n'), 64));
+  EXPECT_FALSE(is_name_token(std::string(65, 'n'), 64));
+  EXPECT_FALSE(is_name_token("", 64));
+  for (const char* bad : {"a.b", "a*", "a>", "a b", "a/b", "a\\b", "caf\xc3\xa9"}) {
+    EXPECT_FALSE(is_name_token(bad, 64)) << bad;
+  }
+}
+
 TEST(Epoch, AcceptsOneTo32OfTheUrlSafeCharacters) {
   EXPECT_TRUE(is_valid_epoch("a"));
   EXPECT_TRUE(is_valid_epoch("Az09_-"));
