@@ -18,6 +18,7 @@ std::string_view to_string(error_code code) noexcept {
     case error_code::no_such_room: return "no-such-room";
     case error_code::line_too_long: return "line-too-long";
     case error_code::too_many_connections: return "too-many-connections";
+    case error_code::unavailable: return "unavailable";
   }
   // Only reachable with a value cast from outside the enum; a wire code is still better than UB.
   return "unknown";

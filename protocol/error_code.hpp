@@ -20,6 +20,7 @@ enum class error_code {
   no_such_room,
   line_too_long,
   too_many_connections,
+  unavailable,  // cluster mode: the engine did not store the message (or claim the nick)
 };
 
 // The wire spelling, e.g. "nick-taken".
@@ -31,7 +32,7 @@ inline constexpr error_code all_error_codes[] = {
     error_code::nick_invalid,     error_code::nick_taken,        error_code::room_invalid,
     error_code::too_many_rooms,   error_code::server_rooms_full, error_code::not_in_room,
     error_code::no_room,          error_code::no_such_nick,      error_code::no_such_room,
-    error_code::line_too_long,    error_code::too_many_connections,
+    error_code::line_too_long,    error_code::too_many_connections, error_code::unavailable,
 };
 
 }  // namespace chatd::protocol

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "protocol/command.hpp"
+#include "protocol/engine_record.hpp"
 #include "protocol/format.hpp"
 #include "protocol/json_string.hpp"
 #include "protocol/line_splitter.hpp"
@@ -235,6 +236,22 @@ void check_line(std::string_view raw) {
   FUZZ_CHECK(std::string_view(json).substr(end) == suffix);
 }
 
+// What comes back from the engine: a record read is written back to the same record, and a
+// publish reply is an ack or a refusal, never both.
+void check_engine_input(std::string_view input) {
+  if (const auto record = decode_room_record(input)) {
+    FUZZ_CHECK(!record->messages.empty() && record->first_seq >= 1);
+    const auto again = decode_room_record(encode_room_record(*record));
+    FUZZ_CHECK(again && again->epoch == record->epoch && again->first_seq == record->first_seq &&
+               again->node == record->node && again->batch == record->batch &&
+               again->messages.size() == record->messages.size());
+  }
+  if (const auto reply = parse_publish_reply(input)) {
+    FUZZ_CHECK(reply->ack.has_value() != reply->refusal.has_value());
+    if (reply->refusal) (void)refusal_last_seq(*reply->refusal);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -247,5 +264,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The splitter hides long lines; sanitise the raw input too so long sequences get exercised.
   check_line(input.substr(0, 4 * max_line));
   check_json_string(input.substr(0, 4 * max_line));
+  check_engine_input(input);
   return 0;
 }

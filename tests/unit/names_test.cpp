@@ -130,6 +130,7 @@ TEST(ErrorCode, HasTheDocumentedWireSpelling) {
       {error_code::no_such_room, "no-such-room"},
       {error_code::line_too_long, "line-too-long"},
       {error_code::too_many_connections, "too-many-connections"},
+      {error_code::unavailable, "unavailable"},
   };
   for (const auto& [code, spelling] : cases) EXPECT_EQ(to_string(code), spelling);
   EXPECT_EQ(std::size(cases), std::size(all_error_codes));
