@@ -59,8 +59,17 @@ void chat_client::send(const protocol::event& ev) {
 }
 
 void chat_client::publish_done(const protocol::ok_say_event& ok) {
-  if (pending_publishes_ > 0) --pending_publishes_;
   send(ok);
+  publish_answered();
+}
+
+void chat_client::publish_failed(std::string_view why) {
+  send_error(error_code::unavailable, why);
+  publish_answered();
+}
+
+void chat_client::publish_answered() {
+  if (pending_publishes_ > 0) --pending_publishes_;
   if (pending_publishes_ == 0) {
     pending_room_ = nullptr;
     conn_->wake_reader();
@@ -132,7 +141,8 @@ std::optional<steady_time> chat_client::try_handle(pending_line& line) {
   }
   auto* cmd = std::get_if<protocol::command>(&*line.parsed);
   // Replies, errors included, keep the order of the lines that caused them.
-  if (cmd == nullptr ? pending_publishes_ > 0 : needs_to_wait_before(*cmd)) return until_woken;
+  if (waiting_for_engine_ || (cmd == nullptr ? pending_publishes_ > 0 : needs_to_wait_before(*cmd)))
+    return until_woken;
   if (cmd == nullptr) {
     handle_parse_error(std::get<protocol::parse_error>(*line.parsed));
   } else {

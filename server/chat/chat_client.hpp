@@ -64,6 +64,8 @@ class chat_client final : public connection_handler,
   void send(const protocol::event& ev);
   // The broadcaster fanned out one of this client's messages: queue its ok.
   void publish_done(const protocol::ok_say_event& ok);
+  // The engine did not store one of this client's messages: queue the error instead.
+  void publish_failed(std::string_view why);
 
   // The sweep: timeouts, and the connection's upkeep.
   void on_tick(clock::time_point now);
@@ -99,6 +101,7 @@ class chat_client final : public connection_handler,
   };
 
   bool next_line(std::string_view& input, pending_line& line);
+  void publish_answered();
   // Handles `line` unless it has to wait; then returns until when (max: until woken).
   std::optional<steady_time> try_handle(pending_line& line);
   bool needs_to_wait_before(const protocol::command& cmd) const;
@@ -107,6 +110,8 @@ class chat_client final : public connection_handler,
   void handle_command(protocol::command& cmd);  // may move its text away
   void handle_parse_error(const protocol::parse_error& error);
   void handle_nick(const std::string& name);
+  // The nick is this client's now (the cluster, if any, agreed): the ok, and what follows.
+  void take_nick(const std::string& name);
   // "/join ROOM since SEQ [EPOCH]": where the client says it was.
   struct resume_point {
     std::uint64_t since;
@@ -168,6 +173,8 @@ class chat_client final : public connection_handler,
   // commands wait for them so that replies keep the order of the commands.
   std::uint32_t pending_publishes_ = 0;
   room* pending_room_ = nullptr;
+  // A question to the cluster (a nick claim) is out; every further line waits for its answer.
+  bool waiting_for_engine_ = false;
 
   bool stopping_ = false;
 };

@@ -8,6 +8,7 @@
 #include "protocol/names.hpp"
 #include "protocol/text.hpp"
 #include "server/chat/chat_client.hpp"
+#include "server/chat/chat_engine.hpp"
 #include "server/chat/directory.hpp"
 #include "server/chat/encoded_event.hpp"
 #include "server/chat/recovery.hpp"
@@ -102,7 +103,34 @@ void chat_client::handle_nick(const std::string& name) {
   chat_client* owner = dir_.find_nick(name);
   if (owner != nullptr && owner != this)
     return send_error(error_code::nick_taken, name + " is already in use");
+  nick_engine* cluster = dir_.nicks_engine();
+  if (cluster == nullptr || owner == this) return take_nick(name);
 
+  // The cluster decides; until it has, this client's next lines wait (replies keep order).
+  waiting_for_engine_ = true;
+  std::string folded = protocol::fold_case(name);
+  cluster->claim(folded, [self = weak_from_this(), name, folded, cluster](nick_claim result) {
+    const auto client = self.lock();
+    if (!client || client->stopping_) {
+      if (result == nick_claim::won) cluster->release(folded);  // won for no one
+      return;
+    }
+    client->waiting_for_engine_ = false;
+    switch (result) {
+      case nick_claim::won: client->take_nick(name); break;
+      case nick_claim::taken:
+        client->send_error(error_code::nick_taken, name + " is already in use");
+        break;
+      case nick_claim::unavailable:
+        client->send_error(error_code::unavailable,
+                           "the chat cluster cannot be asked about " + name + " now; try again");
+        break;
+    }
+    client->conn_->wake_reader();
+  });
+}
+
+void chat_client::take_nick(const std::string& name) {
   const bool first = !registered();
   const std::string old = nick_;
   dir_.claim_nick(*this, old, name);

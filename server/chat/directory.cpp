@@ -7,6 +7,7 @@
 
 #include "protocol/names.hpp"
 #include "server/chat/chat_client.hpp"
+#include "server/chat/chat_engine.hpp"
 #include "server/chat/encoded_event.hpp"
 #include "server/chat/memory_room_log.hpp"
 #include "server/chat/room.hpp"
@@ -85,8 +86,10 @@ chat_client* directory::find_nick(std::string_view nick) const {
 
 void directory::claim_nick(chat_client& owner, std::string_view old_nick,
                            std::string_view new_nick) {
-  if (!old_nick.empty()) release_nick(old_nick);
-  chat_client*& slot = nicks_[protocol::fold_case(new_nick)];
+  std::string folded = protocol::fold_case(new_nick);
+  // A change of case keeps the nick: releasing it would free it in a cluster.
+  if (!old_nick.empty() && protocol::fold_case(old_nick) != folded) release_nick(old_nick);
+  chat_client*& slot = nicks_[std::move(folded)];
   if (slot != nullptr) slot->registry_refs.release();
   slot = &owner;
   owner.registry_refs.hold();
@@ -96,8 +99,16 @@ void directory::release_nick(std::string_view nick) {
   const auto it = nicks_.find(protocol::fold_case(nick));
   if (it == nicks_.end()) return;
   it->second->registry_refs.release();
+  if (nick_engine_ != nullptr) nick_engine_->release(it->first);
   nicks_.erase(it);
 }
+
+chat_client* directory::find_client(std::uint64_t id) const {
+  const auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second.get();
+}
+
+std::string directory::new_epoch() { return protocol::epoch_token(epoch_bits_()); }
 
 // ---- rooms ------------------------------------------------------------------------------------
 
@@ -107,12 +118,18 @@ room* directory::find_room(const std::string& canonical) const {
 }
 
 room* directory::create_room(const std::string& canonical) {
-  auto log = std::make_unique<memory_room_log>(cfg_.rooms.history,
-                                               protocol::epoch_token(epoch_bits_()));
+  std::shared_ptr<room_log> log =
+      room_engine_ != nullptr
+          ? room_engine_->log_for(canonical)
+          : std::make_shared<memory_room_log>(cfg_.rooms.history, new_epoch());
   auto r = std::make_shared<room>(canonical, std::move(log), metrics_, slow_loop_);
   r->start(executor_);
   room* raw = r.get();
   rooms_.emplace(canonical, std::move(r));
+  if (room_engine_ != nullptr) {
+    raw->set_engine(room_engine_);
+    room_engine_->attach(*raw);
+  }
   return raw;
 }
 
@@ -149,6 +166,7 @@ void directory::remove_room(room& r) {
   if (it == rooms_.end() || it->second.get() != &r) return;
   const std::shared_ptr<room> keep = std::move(it->second);
   rooms_.erase(it);
+  if (room_engine_ != nullptr) room_engine_->detach(*keep);
   keep->stop();  // the broadcaster drains what is queued, then ends and frees the room
 }
 

@@ -28,7 +28,9 @@
 namespace chatd {
 
 class chat_client;
+class nick_engine;
 class room;
+class room_engine;
 
 // What notify_peers sends: a change (a nick) goes through every shared room; presence (a quit)
 // only through the rooms that send presence (room::sends_presence).
@@ -66,11 +68,23 @@ class directory {
   void for_each_client(Fn&& fn) const {
     for (const auto& [id, c] : clients_) fn(*c);
   }
+  // The client with connection id `id`, if it is still here.
+  chat_client* find_client(std::uint64_t id) const;
   // All clients as owners, for a pass that may stop them.
   std::vector<std::shared_ptr<chat_client>> all_clients() const;
 
+  // --- the cluster (chat_engine.hpp); both unset standalone ---
+  void set_engines(room_engine* rooms, nick_engine* nicks) noexcept {
+    room_engine_ = rooms;
+    nick_engine_ = nicks;
+  }
+  nick_engine* nicks_engine() const noexcept { return nick_engine_; }
+  // 64 random bits as an epoch token (protocol/names.hpp).
+  std::string new_epoch();
+
   // --- nicks, case-insensitive ---
   chat_client* find_nick(std::string_view nick) const;
+  // Local only: in a cluster the nick engine was asked first. Releasing tells it too.
   void claim_nick(chat_client& owner, std::string_view old_nick, std::string_view new_nick);
   void release_nick(std::string_view nick);
 
@@ -111,6 +125,8 @@ class directory {
   config cfg_;
   server_metrics& metrics_;
   std::function<void()> on_empty_;
+  room_engine* room_engine_ = nullptr;
+  nick_engine* nick_engine_ = nullptr;
   slow_loop_watch slow_loop_;
 
   std::unordered_map<std::uint64_t, std::shared_ptr<chat_client>> clients_;

@@ -7,6 +7,19 @@ namespace chatd {
 
 const stored_message& memory_room_log::append(stored_message message) {
   message.seq = ++last_seq_;
+  return keep(std::move(message));
+}
+
+const stored_message& memory_room_log::append_numbered(stored_message message) {
+  if (message.seq != last_seq_ + 1) {
+    ring_.clear();
+    next_ = 0;
+  }
+  last_seq_ = message.seq;
+  return keep(std::move(message));
+}
+
+const stored_message& memory_room_log::keep(stored_message message) {
   if (capacity_ == 0) {
     unkept_ = std::move(message);
     return unkept_;

@@ -22,9 +22,17 @@ class memory_room_log final : public room_log {
 
   std::size_t size() const noexcept { return ring_.size(); }
 
+  // For a log whose numbering is decided elsewhere (the cluster's stream): keeps `message`
+  // under its own seq. A seq that does not follow the last one (history the stream no longer
+  // has, a log that starts late) drops what is kept, so the ring stays consecutive.
+  const stored_message& append_numbered(stored_message message);
+  // The numbering's name, once the stream tells it (a room's first record).
+  void set_epoch(std::string epoch) { epoch_ = std::move(epoch); }
+
  private:
   // The i-th kept message, oldest first.
   const stored_message& at(std::size_t i) const noexcept;
+  const stored_message& keep(stored_message message);
 
   std::string epoch_;
   std::uint64_t last_seq_ = 0;

@@ -10,6 +10,7 @@
 
 #include "protocol/names.hpp"
 #include "server/chat/chat_client.hpp"
+#include "server/chat/chat_engine.hpp"
 #include "server/chat/encoded_event.hpp"
 #include "server/chat/server_metrics.hpp"
 #include "server/loop/guard.hpp"
@@ -23,7 +24,7 @@ namespace {
 constexpr std::size_t max_batch = 256;
 }  // namespace
 
-room::room(std::string name, std::unique_ptr<room_log> log, server_metrics& metrics,
+room::room(std::string name, std::shared_ptr<room_log> log, server_metrics& metrics,
            slow_loop_watch& slow_loop)
     : name_(std::move(name)), log_(std::move(log)), metrics_(metrics), slow_loop_(slow_loop) {}
 
@@ -98,6 +99,7 @@ void room::watch_presence(std::size_t limit) {
 }
 
 void room::publish(publish_request request) {
+  if (engine_ != nullptr) return engine_->publish(*this, std::move(request));
   queue_.push_back(std::move(request));
   if (sleeping_) {
     sleeping_ = false;
@@ -141,23 +143,33 @@ asio::awaitable<void> room::broadcast([[maybe_unused]] std::shared_ptr<room> sel
 void room::fan_out(publish_request& request, std::chrono::steady_clock::time_point batch_start) {
   const stored_message& stored = log_->append(stored_message{
       std::move(request.from), std::move(request.text), 0, request.ts, request.action});
-  const std::uint64_t seq = stored.seq;
+  const protocol::ok_say_event ok{name_, stored.seq};
+  std::uint64_t sender_id = 0;
+  for (chat_client* member : members_) {
+    if (member == request.sender && member->id() == request.sender_id) {
+      sender_id = request.sender_id;
+      member->publish_done(ok);
+      break;
+    }
+  }
+  fan_out_stored(stored, sender_id);
+  // From the read that brought it to the start of its batch: one clock read per batch.
+  metrics_.fanout_seconds.observe(
+      std::chrono::duration<double>(batch_start - request.arrived).count());
+}
+
+std::size_t room::fan_out_stored(const stored_message& stored, std::uint64_t sender_id) {
   const protocol::event message = protocol::msg_event{
-      name_, stored.from, stored.text, seq, stored.ts, stored.action, false};
+      name_, stored.from, stored.text, stored.seq, stored.ts, stored.action, false};
   encoded_event lines(message);
   std::size_t delivered = 0;
   for (chat_client* member : members_) {
-    if (member == request.sender && member->id() == request.sender_id) {
-      member->publish_done(protocol::ok_say_event{name_, seq});
-      continue;
-    }
+    if (sender_id != 0 && member->id() == sender_id) continue;
     member->deliver(lines.get(member->format()));
     ++delivered;
   }
   metrics_.messages_delivered.inc(static_cast<double>(delivered));
-  // From the read that brought it to the start of its batch: one clock read per batch.
-  metrics_.fanout_seconds.observe(
-      std::chrono::duration<double>(batch_start - request.arrived).count());
+  return delivered;
 }
 
 }  // namespace chatd

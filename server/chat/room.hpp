@@ -24,6 +24,7 @@
 namespace chatd {
 
 class chat_client;
+class room_engine;
 class server_metrics;
 class slow_loop_watch;
 
@@ -42,8 +43,11 @@ struct publish_request {
 
 class room : public std::enable_shared_from_this<room> {
  public:
-  room(std::string name, std::unique_ptr<room_log> log, server_metrics& metrics,
+  room(std::string name, std::shared_ptr<room_log> log, server_metrics& metrics,
        slow_loop_watch& slow_loop);
+  // In a cluster the engine numbers the messages (chat_engine.hpp): publish hands them to it,
+  // and it hands each stored message back through fan_out_stored.
+  void set_engine(room_engine* engine) noexcept { engine_ = engine; }
 
   // Spawns the broadcaster; the room lives while it runs.
   void start(const asio::any_io_executor& executor);
@@ -80,6 +84,9 @@ class room : public std::enable_shared_from_this<room> {
 
   // Queues a message for the broadcaster. Never waits; publishers bound themselves.
   void publish(publish_request request);
+  // Hands every member the stored message but its sender, the member with id `sender_id`
+  // (0: none here). Returns how many got it.
+  std::size_t fan_out_stored(const stored_message& stored, std::uint64_t sender_id);
   // Sends `ev` to every member but `except`.
   void notify(const protocol::event& ev, const chat_client* except);
 
@@ -105,7 +112,8 @@ class room : public std::enable_shared_from_this<room> {
   void fan_out(publish_request& request, std::chrono::steady_clock::time_point batch_start);
 
   std::string name_;
-  std::unique_ptr<room_log> log_;
+  std::shared_ptr<room_log> log_;
+  room_engine* engine_ = nullptr;
   server_metrics& metrics_;
   slow_loop_watch& slow_loop_;
   std::string topic_;

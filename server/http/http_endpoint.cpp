@@ -63,12 +63,12 @@ asio::awaitable<void> accept_loop(std::shared_ptr<http_shared_state> shared) {
 
 http_endpoint::http_endpoint(asio::io_context& io, std::string host, std::uint16_t port,
                              http_limits limits, std::function<std::string()> metrics_body,
-                             std::function<bool()> healthy)
+                             std::function<std::string()> unhealthy_reason)
     : io_(io),
       host_(std::move(host)),
       port_(port),
       shared_(std::make_shared<http_shared_state>(
-          io, limits, http_handlers{std::move(metrics_body), std::move(healthy)})) {}
+          io, limits, http_handlers{std::move(metrics_body), std::move(unhealthy_reason)})) {}
 
 http_endpoint::~http_endpoint() { stop(); }
 

@@ -23,7 +23,7 @@ class http_endpoint {
  public:
   // Nothing is bound until start(). Both callbacks run on the loop's thread, once per request.
   http_endpoint(asio::io_context& io, std::string host, std::uint16_t port, http_limits limits,
-                std::function<std::string()> metrics_body, std::function<bool()> healthy);
+                std::function<std::string()> metrics_body, std::function<std::string()> unhealthy_reason);
   // Stops if still running. Connections that have not unwound yet keep what they need alive.
   ~http_endpoint();
   http_endpoint(const http_endpoint&) = delete;

@@ -13,8 +13,8 @@ http_response metrics_page(const http_handlers& handlers) {
 }
 
 http_response health(const http_handlers& handlers) {
-  return handlers.healthy() ? http_text_response(200, "ok\n")
-                            : http_text_response(503, "shutting down\n");
+  const std::string reason = handlers.unhealthy_reason();
+  return reason.empty() ? http_text_response(200, "ok\n") : http_text_response(503, reason + "\n");
 }
 
 }  // namespace

@@ -11,11 +11,12 @@ namespace chatd {
 
 struct http_handlers {
   std::function<std::string()> metrics_body;  // the /metrics text, rendered now
-  std::function<bool()> healthy;              // false once shutdown has begun
+  // Why the node cannot serve now ("shutting down", the cluster's engine...), "" if it can.
+  std::function<std::string()> unhealthy_reason;
 };
 
 // GET|HEAD /metrics -> 200 with the Prometheus text content type;
-// GET|HEAD /healthz -> 200 "ok\n" when healthy, else 503 "shutting down\n";
+// GET|HEAD /healthz -> 200 "ok\n" when healthy, else 503 with the reason on one line;
 // other methods on those paths -> 405 with "Allow: GET, HEAD"; any other path -> 404.
 // The caller leaves the body out for HEAD. Exceptions from the handlers propagate.
 http_response route(const http_request& request, const http_handlers& handlers);

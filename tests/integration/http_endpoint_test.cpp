@@ -59,7 +59,7 @@ class HttpEndpoint : public ::testing::Test {
           scrapes_->inc();  // on the loop's thread, like every registry update
           return metrics::render_text(registry_);
         },
-        [this] { return healthy_.load(); });
+        [this] { return healthy_.load() ? std::string() : std::string("shutting down"); });
     endpoint_->start();
     port_ = endpoint_->local_endpoint().port();
     loop_ = std::thread([this] {
@@ -365,7 +365,7 @@ TEST_F(HttpEndpoint, LogsTheAddressWithTheRealPort) {
 TEST(HttpEndpointStart, ThrowsWhenTheAddressCannotBeBound) {
   asio::io_context io;
   auto body = [] { return std::string(); };
-  auto healthy = [] { return true; };
+  auto healthy = [] { return std::string(); };
   http_endpoint first(io, "127.0.0.1", 0, {}, body, healthy);
   first.start();
   http_endpoint same_port(io, "127.0.0.1", first.local_endpoint().port(), {}, body, healthy);

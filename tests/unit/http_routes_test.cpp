@@ -23,7 +23,7 @@ struct fixture {
                            ++renders;
                            return std::string("# TYPE up gauge\nup 1\n");
                          },
-                         [this] { return healthy; }};
+                         [this] { return healthy ? std::string() : std::string("shutting down"); }};
 };
 
 const std::string* header(const http_response& response, std::string_view name) {
