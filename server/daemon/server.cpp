@@ -22,6 +22,7 @@
 #include "server/logging/logging.hpp"
 #include "server/transport/endpoint_text.hpp"
 #include "server/chat/chat_client.hpp"
+#include "server/cluster/cluster_node.hpp"
 #include "server/loop/guard.hpp"
 #include "server/transport/tcp_connection.hpp"
 
@@ -54,13 +55,23 @@ server::server(asio::io_context& io, config cfg)
   directory_->set_on_empty([this] {
     if (shutting_down_) stop_when_idle();
   });
+  if (cfg_.cluster.enabled())
+    cluster_ = std::make_unique<cluster_node>(*directory_, registry_, cfg_);
   register_live_metrics();
 }
 
 server::~server() = default;
 
+std::string server::unhealthy_reason() const {
+  if (shutting_down_) return "shutting down";
+  return cluster_ ? cluster_->unhealthy_reason() : std::string();
+}
+
 void server::start(const inherited_listeners& inherited) {
   for (const auto& problem : inherited.problems) spdlog::warn("socket activation: {}", problem);
+  // The engine first: a node that cannot reach it at start says so and exits, rather than
+  // listen and turn every client away.
+  if (cluster_) cluster_->start();
   if (inherited.chat) {
     adopt_listener(acceptor_, *inherited.chat);
     spdlog::info("chat listening on {} (socket from the service manager)",
@@ -103,7 +114,7 @@ void server::start_metrics_listener(std::optional<int> inherited_fd) {
   http_ = std::make_unique<http_endpoint>(
       io_, cfg_.listen.metrics.host, cfg_.listen.metrics.port, http_limits{},
       [this] { return metrics::render_text(registry_); },
-      [this] { return !shutting_down_; });
+      [this] { return unhealthy_reason(); });
   if (inherited_fd) {
     http_->start_on(*inherited_fd);
   } else {
@@ -224,6 +235,7 @@ asio::awaitable<void> server::sweep_loop() {
     // does not change under this pass.
     directory_->for_each_client([&](chat_client& c) { c.on_tick(now); });
     directory_->expire_kept_rooms(now);
+    if (cluster_) cluster_->on_tick(now);
 
     const std::size_t left = directory_->client_count();
     if (shutting_down_ && now >= shutdown_deadline_ && left > 0) {

@@ -30,6 +30,8 @@
 namespace chatd {
 
 
+class cluster_node;
+
 class server {
  public:
   using clock = std::chrono::steady_clock;
@@ -59,6 +61,8 @@ class server {
   // The metrics listener's address; only when it is enabled and started.
   asio::ip::tcp::endpoint metrics_endpoint() const;
   bool shutting_down() const noexcept { return shutting_down_; }
+  // Why /healthz answers 503 ("" while healthy): shutting down, or the cluster's engine.
+  std::string unhealthy_reason() const;
   // True if the sweep had to force the last connections closed (for the exit path).
   bool forced_exit() const noexcept { return forced_exit_; }
 
@@ -90,6 +94,8 @@ class server {
   asio::signal_set signals_;
 
   std::unique_ptr<directory> directory_;
+  // Only with cluster.nats set. Destroyed before the directory it plugs into.
+  std::unique_ptr<cluster_node> cluster_;
   transport_context transport_;
   std::uint64_t next_client_id_ = 1;
 

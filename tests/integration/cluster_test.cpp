@@ -1,0 +1,259 @@
+// Cluster mode against a real 3-node nats-server cluster with JetStream on loopback, and real
+// chatd nodes in front of it: one seq per room for the whole cluster, the ok only once stored,
+// one nick namespace, history from the stream on any node and across restarts, and what a
+// client sees while NATS is gone. Each test names its own prefix, so they share one NATS
+// cluster (started once for the suite) without seeing each other's rooms or nicks.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/chat_helpers.hpp"
+#include "integration/http_client.hpp"
+#include "integration/metrics_helpers.hpp"
+#include "integration/nats_cluster.hpp"
+#include "integration/server_process.hpp"
+#include "integration/test_client.hpp"
+
+namespace chatd::integration {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+class Cluster : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { nats_ = std::make_unique<nats_cluster>(3); }
+  static void TearDownTestSuite() { nats_.reset(); }
+
+  // A chatd node of this test's chat, with no automatic room: `extra` is more YAML (limits).
+  std::unique_ptr<server_process> node(const std::string& name, const std::string& extra = {}) {
+    std::string urls;
+    for (const std::string& url : nats_->urls()) urls += (urls.empty() ? "" : ", ") + url;
+    const std::string yaml = "cluster:\n  nats: [" + urls + "]\n  node: " + name +
+                             "\n  replicas: 3\n  prefix: " + prefix() + "\nrooms:\n  default: \"\"\n" + extra;
+    return std::make_unique<server_process>(yaml, metrics_listen_args());
+  }
+
+  // Unique per test: its subjects, stream and bucket.
+  std::string prefix() const {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string("t_") + info->name();
+    return name.substr(0, 32);
+  }
+
+  static std::unique_ptr<nats_cluster> nats_;
+};
+std::unique_ptr<nats_cluster> Cluster::nats_;
+
+// Fast enough for a burst of test messages.
+constexpr const char* busy_limits = "limits:\n  rate: 10000\n  burst: 10000\n";
+
+json join(test_client& c, const std::string& room) {
+  c.send_line("/join " + room);
+  json ok = c.expect_ok("join");
+  return ok;
+}
+
+TEST_F(Cluster, AMessageCrossesNodesWithOneSeqAndItsOkComesOnceStored) {
+  auto a = node("a");
+  auto b = node("b");
+  test_client alice = json_client(*a, "alice", "");
+  test_client bob = json_client(*b, "bob", "");
+  join(alice, "dev");
+  join(bob, "dev");
+
+  alice.send_line("hello from a");
+  const json ok = alice.expect_ok("say");
+  EXPECT_EQ(ok.at("seq"), 1);
+  const json got = bob.expect_json("msg");
+  check_msg(got, "dev", "alice", "hello from a");
+  EXPECT_EQ(got.at("seq"), 1);
+
+  bob.send_line("and from b");
+  EXPECT_EQ(bob.expect_ok("say").at("seq"), 2);
+  const json back = alice.expect_json("msg");
+  check_msg(back, "dev", "bob", "and from b");
+  EXPECT_EQ(back.at("seq"), 2);
+  alice.expect_quiet_json();  // a sender never gets its own message back
+  bob.expect_quiet_json();
+}
+
+TEST_F(Cluster, PublishersOnTwoNodesGetOneGaplessOrderSeenAlikeEverywhere) {
+  auto a = node("a", busy_limits);
+  auto b = node("b", busy_limits);
+  test_client alice = json_client(*a, "alice", "");
+  test_client bob = json_client(*b, "bob", "");
+  test_client carol = json_client(*a, "carol", "");
+  test_client dave = json_client(*b, "dave", "");
+  for (test_client* c : {&alice, &bob, &carol, &dave}) join(*c, "race");
+  for (test_client* c : {&alice, &bob, &carol, &dave}) c->sync_json();  // the joins after each
+
+  constexpr int each = 150;
+  std::thread alice_sends([&] {
+    for (int i = 0; i < each; ++i) alice.send_line("a" + std::to_string(i));
+  });
+  for (int i = 0; i < each; ++i) bob.send_line("b" + std::to_string(i));
+  alice_sends.join();
+
+  // Each sender's oks: one per message, in its order, with the seq the others see it under;
+  // between them, the other sender's messages, in seq order.
+  std::map<std::string, std::uint64_t> ok_seq;
+  for (auto [sender, tag] : {std::pair{&alice, "a"}, std::pair{&bob, "b"}}) {
+    std::uint64_t last_ok = 0;
+    std::uint64_t last_msg = 0;
+    int oks = 0;
+    int msgs = 0;
+    while (oks < each || msgs < each) {
+      const json line = sender->read_json(20s);
+      const std::uint64_t seq = line.at("seq");
+      if (line.at("type") == "ok") {
+        EXPECT_GT(seq, last_ok);
+        last_ok = seq;
+        ok_seq[tag + std::to_string(oks++)] = seq;
+      } else {
+        ASSERT_EQ(line.at("type"), "msg") << line.dump();
+        EXPECT_GT(seq, last_msg);
+        last_msg = seq;
+        ++msgs;
+      }
+    }
+  }
+  std::vector<std::string> seen_by_carol;
+  std::vector<std::string> seen_by_dave;
+  for (auto [reader, seen] : {std::pair{&carol, &seen_by_carol}, std::pair{&dave, &seen_by_dave}}) {
+    for (std::uint64_t expect = 1; expect <= 2 * each; ++expect) {
+      const json msg = reader->expect_json("msg", 20s);
+      ASSERT_EQ(msg.at("seq"), expect) << "a gap or a reorder on " << reader->label() << ": "
+                                       << msg.dump() << "\n" << a->log() << b->log();
+      const std::string text = msg.at("text");
+      EXPECT_EQ(ok_seq.at(text), expect) << text;
+      seen->push_back(text);
+    }
+    reader->expect_quiet_json();  // and nothing twice
+  }
+  EXPECT_EQ(seen_by_carol, seen_by_dave);
+}
+
+TEST_F(Cluster, AJoinerOnAnotherNodeGetsTheHistoryAndResumesFromASeq) {
+  auto a = node("a");
+  auto b = node("b");
+  test_client alice = json_client(*a, "alice", "");
+  join(alice, "dev");
+  for (int i = 1; i <= 5; ++i) {
+    alice.send_line("m" + std::to_string(i));
+    alice.expect_ok("say");
+  }
+  test_client bob = json_client(*b, "bob", "");
+  const json ok = join(bob, "dev");
+  EXPECT_EQ(ok.at("seq"), 5);
+  const std::string epoch = ok.at("epoch");
+  for (int i = 1; i <= 5; ++i) {
+    const json m = bob.expect_json("msg");
+    EXPECT_EQ(m.at("seq"), i);
+    EXPECT_EQ(m.at("text"), "m" + std::to_string(i));
+    EXPECT_EQ(m.at("history"), true);
+  }
+  bob.send_line("/join dev since 3 " + epoch);
+  const json resumed = bob.expect_ok("join");
+  EXPECT_EQ(resumed.at("replay"), 2);
+  EXPECT_EQ(resumed.at("complete"), true);
+  EXPECT_EQ(bob.expect_json("msg").at("seq"), 4);
+  EXPECT_EQ(bob.expect_json("msg").at("seq"), 5);
+}
+
+TEST_F(Cluster, ANickRaceBetweenTwoNodesHasExactlyOneWinnerEveryTime) {
+  auto a = node("a");
+  auto b = node("b");
+  constexpr int rounds = 100;
+  for (int round = 0; round < rounds; ++round) {
+    test_client x(a->port(), "x");
+    test_client y(b->port(), "y");
+    for (test_client* c : {&x, &y}) {
+      read_human_welcome(*c);
+      c->send_line("/format json");
+      c->expect_ok("format");
+    }
+    const std::string nick = "racer" + std::to_string(round);
+    x.send_line("/nick " + nick);
+    y.send_line("/nick " + nick);
+    int winners = 0;
+    for (test_client* c : {&x, &y}) {
+      const json reply = c->read_json(10s);
+      if (reply.at("type") == "ok") {
+        EXPECT_EQ(reply.at("nick"), nick);
+        ++winners;
+      } else {
+        EXPECT_EQ(reply.at("type"), "error");
+        EXPECT_EQ(reply.at("code"), "nick-taken") << reply.dump();
+      }
+    }
+    ASSERT_EQ(winners, 1) << "round " << round;
+  }
+}
+
+TEST_F(Cluster, ANickIsFreedClusterWideWhenItsHolderQuits) {
+  auto a = node("a");
+  auto b = node("b");
+  {
+    test_client alice = json_client(*a, "alice", "");
+    test_client imposter(b->port(), "imposter");
+    read_human_welcome(imposter);
+    imposter.send_line("/nick ALICE");
+    EXPECT_NE(imposter.expect_line().find("nick-taken"), std::string::npos);
+    alice.send_line("/quit");
+    alice.wait_closed();
+  }
+  // The release is on its way to the engine: the nick is free within moments.
+  bool taken_again = false;
+  for (int attempt = 0; attempt < 50 && !taken_again; ++attempt) {
+    test_client again(b->port(), "again");
+    read_human_welcome(again);
+    again.send_line("/nick alice");
+    taken_again = again.expect_line().find("nick-taken") == std::string::npos;
+    if (!taken_again) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(taken_again);
+}
+
+TEST_F(Cluster, HistorySeqAndEpochSurviveARestartOfEveryNode) {
+  std::string epoch;
+  {
+    auto a = node("a");
+    auto b = node("b");
+    test_client alice = json_client(*a, "alice", "");
+    epoch = join(alice, "dev").at("epoch");
+    for (int i = 1; i <= 3; ++i) {
+      alice.send_line("before " + std::to_string(i));
+      alice.expect_ok("say");
+    }
+    for (auto* n : {a.get(), b.get()}) {
+      n->signal(SIGTERM);
+      EXPECT_EQ(n->wait_exit(), 0) << n->log();
+    }
+  }
+  auto a = node("a");
+  test_client bob = json_client(*a, "bob", "");
+  const json ok = join(bob, "dev");
+  EXPECT_EQ(ok.at("seq"), 3);
+  EXPECT_EQ(ok.at("epoch"), epoch);
+  for (int i = 1; i <= 3; ++i) EXPECT_EQ(bob.expect_json("msg").at("text"), "before " + std::to_string(i));
+  bob.send_line("after");
+  EXPECT_EQ(bob.expect_ok("say").at("seq"), 4);
+}
+
+TEST_F(Cluster, StandaloneHasNoClusterSeries) {
+  server_process standalone({}, metrics_listen_args());
+  const http_reply reply = http_get(metrics_port(standalone), "/metrics");
+  EXPECT_EQ(reply.body.find("chatd_cluster_"), std::string::npos);
+  auto a = node("a");
+  EXPECT_NE(http_get(metrics_port(*a), "/metrics").body.find("chatd_cluster_engine_connected 1"),
+            std::string::npos);
+  EXPECT_EQ(http_get(metrics_port(*a), "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace chatd::integration
