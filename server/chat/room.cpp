@@ -144,27 +144,23 @@ void room::fan_out(publish_request& request, std::chrono::steady_clock::time_poi
   const stored_message& stored = log_->append(stored_message{
       std::move(request.from), std::move(request.text), 0, request.ts, request.action});
   const protocol::ok_say_event ok{name_, stored.seq};
-  std::uint64_t sender_id = 0;
-  for (chat_client* member : members_) {
-    if (member == request.sender && member->id() == request.sender_id) {
-      sender_id = request.sender_id;
-      member->publish_done(ok);
-      break;
-    }
-  }
-  fan_out_stored(stored, sender_id);
+  fan_out_stored(stored, request.sender_id, &ok);
   // From the read that brought it to the start of its batch: one clock read per batch.
   metrics_.fanout_seconds.observe(
       std::chrono::duration<double>(batch_start - request.arrived).count());
 }
 
-std::size_t room::fan_out_stored(const stored_message& stored, std::uint64_t sender_id) {
+std::size_t room::fan_out_stored(const stored_message& stored, std::uint64_t sender_id,
+                                 const protocol::ok_say_event* ok) {
   const protocol::event message = protocol::msg_event{
       name_, stored.from, stored.text, stored.seq, stored.ts, stored.action, false};
   encoded_event lines(message);
   std::size_t delivered = 0;
   for (chat_client* member : members_) {
-    if (sender_id != 0 && member->id() == sender_id) continue;
+    if (member->id() == sender_id) {  // ids are never reused, and 0 is no one's
+      if (ok != nullptr) member->publish_done(*ok);
+      continue;
+    }
     member->deliver(lines.get(member->format()));
     ++delivered;
   }

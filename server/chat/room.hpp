@@ -85,8 +85,9 @@ class room : public std::enable_shared_from_this<room> {
   // Queues a message for the broadcaster. Never waits; publishers bound themselves.
   void publish(publish_request request);
   // Hands every member the stored message but its sender, the member with id `sender_id`
-  // (0: none here). Returns how many got it.
-  std::size_t fan_out_stored(const stored_message& stored, std::uint64_t sender_id);
+  // (0: none here), who gets `ok` instead if given. Returns how many got the message.
+  std::size_t fan_out_stored(const stored_message& stored, std::uint64_t sender_id,
+                             const protocol::ok_say_event* ok = nullptr);
   // Sends `ev` to every member but `except`.
   void notify(const protocol::event& ev, const chat_client* except);
 

@@ -15,6 +15,7 @@
 #include "integration/http_client.hpp"
 #include "integration/metrics_helpers.hpp"
 #include "integration/nats_cluster.hpp"
+#include "integration/poll.hpp"
 #include "integration/server_process.hpp"
 #include "integration/test_client.hpp"
 
@@ -243,6 +244,63 @@ TEST_F(Cluster, HistorySeqAndEpochSurviveARestartOfEveryNode) {
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(bob.expect_json("msg").at("text"), "before " + std::to_string(i));
   bob.send_line("after");
   EXPECT_EQ(bob.expect_ok("say").at("seq"), 4);
+}
+
+TEST_F(Cluster, WhileNatsIsGoneSendersGetUnavailableAndTheNodeResumesByItself) {
+  auto a = node("a");
+  const std::uint16_t http = metrics_port(*a);
+  test_client alice = json_client(*a, "alice", "");
+  const std::string epoch = join(alice, "dev").at("epoch");
+  alice.send_line("stored before");
+  EXPECT_EQ(alice.expect_ok("say").at("seq"), 1);
+
+  for (std::size_t i = 0; i < nats_->size(); ++i) nats_->kill9(i);
+  http_reply health;
+  EXPECT_TRUE(wait_until([&] { return (health = http_get(http, "/healthz")).status == 503; }, 10s,
+                         "/healthz to answer 503"));
+  EXPECT_EQ(health.body, "NATS unreachable (cluster.nats)\n");
+  const auto outage_started = std::chrono::steady_clock::now();
+  // The client keeps its connection; what needs no engine still works.
+  alice.send_line("/help");
+  EXPECT_EQ(alice.expect_ok("help").at("cmd"), "help");
+  alice.sync_json();
+  alice.send_line("reaches no one");
+  alice.expect_error("unavailable");
+  test_client newcomer(a->port(), "newcomer");
+  read_human_welcome(newcomer);
+  newcomer.send_line("/nick newcomer");
+  EXPECT_NE(newcomer.expect_line(10s).find("unavailable"), std::string::npos);
+
+  std::this_thread::sleep_until(outage_started + 10s);  // ten seconds without any NATS server
+  for (std::size_t i = 0; i < nats_->size(); ++i) nats_->start(i);
+  nats_->wait_ready();
+  EXPECT_TRUE(wait_until([&] { return (health = http_get(http, "/healthz")).status == 200; }, 30s,
+                         "/healthz to answer 200 again"))
+      << health.body;
+  EXPECT_TRUE(a->wait_for_log("cluster: reconnected to NATS")) << a->log();
+
+  // Messages flow again, numbered on from the last one stored; the refused one is nowhere.
+  bool sent = false;
+  for (int attempt = 0; attempt < 50 && !sent; ++attempt) {
+    alice.send_line("stored after");
+    const json reply = alice.read_json(10s);
+    sent = reply.at("type") == "ok";
+    if (sent) {
+      EXPECT_EQ(reply.at("seq"), 2);
+    } else {
+      std::this_thread::sleep_for(200ms);  // the stream's leader may still be electing
+    }
+  }
+  ASSERT_TRUE(sent);
+  test_client bob = json_client(*a, "bob", "");
+  const json ok = join(bob, "dev");
+  EXPECT_EQ(ok.at("seq"), 2);
+  EXPECT_EQ(ok.at("epoch"), epoch);
+  EXPECT_EQ(bob.expect_json("msg").at("text"), "stored before");
+  EXPECT_EQ(bob.expect_json("msg").at("text"), "stored after");
+  bob.expect_quiet_json();
+  EXPECT_GE(scrape(http).value("chatd_cluster_engine_reconnects_total"), 1);
+  EXPECT_GE(scrape(http).value("chatd_cluster_publish_failures_total", {{"reason", "disconnected"}}), 1);
 }
 
 TEST_F(Cluster, StandaloneHasNoClusterSeries) {
