@@ -8,6 +8,7 @@
 #include "protocol/format.hpp"
 #include "protocol/names.hpp"
 #include "protocol/sanitize.hpp"
+#include "server/chat/chat_engine.hpp"
 #include "server/chat/directory.hpp"
 #include "server/chat/encoded_event.hpp"
 #include "server/chat/room.hpp"
@@ -184,6 +185,7 @@ void chat_client::stop(disconnect_reason reason, stop_mode mode, std::string_vie
                  nick_.empty() ? "-" : nick_, to_string(reason));
     if (registered()) {
       dir_.notify_peers(*this, protocol::quit_event{nick_, why}, peer_event::presence);
+      if (presence_engine* cluster = dir_.presence()) cluster->quit(room_names(), nick_, why);
       while (!rooms_.empty()) leave_room(*rooms_.back());
       dir_.release_nick(nick_);
     }

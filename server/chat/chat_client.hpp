@@ -141,6 +141,8 @@ class chat_client final : public connection_handler,
   // LIMIT: the command's count, unset for protocol::default_listing_limit.
   void handle_rooms(const std::string& pattern, std::optional<std::size_t> limit);
   void handle_who(const std::string& name, std::optional<std::size_t> limit);
+  void who_remote(const std::string& name, std::optional<std::size_t> limit);
+  std::vector<std::string> room_names() const;
   void handle_format(const std::string& name);
   void send_error(protocol::error_code code, std::string_view message);
   room* joined_room(const std::string& canonical) const;

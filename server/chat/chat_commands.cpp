@@ -109,7 +109,7 @@ void chat_client::handle_nick(const std::string& name) {
   // The cluster decides; until it has, this client's next lines wait (replies keep order).
   waiting_for_engine_ = true;
   std::string folded = protocol::fold_case(name);
-  cluster->claim(folded, [self = weak_from_this(), name, folded, cluster](nick_claim result) {
+  cluster->claim(folded, name, [self = weak_from_this(), name, folded, cluster](nick_claim result) {
     const auto client = self.lock();
     if (!client || client->stopping_) {
       if (result == nick_claim::won) cluster->release(folded);  // won for no one
@@ -142,7 +142,15 @@ void chat_client::take_nick(const std::string& name) {
     if (!lobby.empty()) handle_join(lobby, true);
   } else if (old != nick_) {
     dir_.notify_peers(*this, protocol::nick_event{old, nick_});
+    if (presence_engine* cluster = dir_.presence()) cluster->renamed(room_names(), old, nick_);
   }
+}
+
+std::vector<std::string> chat_client::room_names() const {
+  std::vector<std::string> names;
+  names.reserve(rooms_.size());
+  for (const room* r : rooms_) names.push_back(r->name());
+  return names;
 }
 
 room* chat_client::joined_room(const std::string& canonical) const {
@@ -201,6 +209,7 @@ void chat_client::handle_join(const std::string& name, bool automatic,
   target->add_member(*this);
   rooms_.push_back(target);
   current_ = target;
+  if (presence_engine* cluster = dir_.presence()) cluster->joined(target->name(), nick_);
   // Decided once, with the joiner counted: what the ok says is what the others get.
   const bool presence = target->sends_presence(presence_limit);
   target->watch_presence(presence_limit);
@@ -229,7 +238,7 @@ void chat_client::send_join_ok(const room& r, bool presence, std::size_t presenc
   // the whole cost of filling one room.
   const auto nicks = presence ? r.member_nicks() : std::vector<std::string>{};
   send(protocol::ok_join_event{r.name(), &nicks, r.topic(), r.last_seq(), presence,
-                               presence_limit, r.members().size(), r.epoch(), recovery});
+                               presence_limit, r.member_count(), r.epoch(), recovery});
 }
 
 chat_client::replay_lines chat_client::encode_replay(
@@ -311,6 +320,7 @@ void chat_client::handle_part(const std::string& name) {
     dir_.metrics().presence_suppressed(presence_kind::part).inc();
   }
   leave_room(*target);
+  if (presence_engine* cluster = dir_.presence()) cluster->parted(room_name, nick_);
   send(protocol::ok_part_event{room_name});
 }
 
@@ -324,7 +334,16 @@ void chat_client::handle_publish(room* target, std::string&& text, bool action) 
 
 void chat_client::handle_msg(const std::string& to, const std::string& text) {
   chat_client* target = dir_.find_nick(to);
-  if (target == nullptr) return send_error(error_code::no_such_nick, "no one is called " + to);
+  if (target == nullptr) {
+    // In a cluster, the holder may be on another node.
+    presence_engine* cluster = dir_.presence();
+    const auto holder =
+        cluster ? cluster->send_private(protocol::pm_event{nick_, to, text, now_ms()})
+                : std::nullopt;
+    if (!holder) return send_error(error_code::no_such_nick, "no one is called " + to);
+    dir_.metrics().private_messages.inc();
+    return send(protocol::ok_msg_event{*holder});
+  }
   target->send(protocol::pm_event{nick_, target->nick(), text, now_ms()});
   dir_.metrics().private_messages.inc();
   send(protocol::ok_msg_event{target->nick()});
@@ -336,6 +355,8 @@ void chat_client::handle_topic(const std::string& text) {
     return send(protocol::ok_topic_event{current_->name(), current_->topic(), false});
   }
   current_->set_topic(text);
+  if (presence_engine* cluster = dir_.presence())
+    cluster->topic_set(current_->name(), current_->topic(), nick_);
   send(protocol::ok_topic_event{current_->name(), current_->topic(), true});
   current_->notify(protocol::topic_event{current_->name(), nick_, current_->topic()}, this);
 }
@@ -360,16 +381,32 @@ void chat_client::handle_who(const std::string& name, std::optional<std::size_t>
     const auto canonical = protocol::normalize_room(name);
     if (!canonical) return send_error(error_code::room_invalid, "invalid room name: " + name);
     target = dir_.find_room(*canonical);
-    if (target == nullptr) return send_error(error_code::no_such_room, "no room " + *canonical);
+    if (target == nullptr) return who_remote(*canonical, limit);
   }
   if (target == nullptr) return send_error(error_code::not_in_room, "you are in no room");
   const auto nicks = target->member_nicks(limit.value_or(protocol::default_listing_limit));
-  send(protocol::who_reply{target->name(), &nicks, target->members().size()});
+  send(protocol::who_reply{target->name(), &nicks, target->member_count()});
   dir_.slow_loop().task(clock::now() - started, [&] {
     return "a /who listing for conn " + std::to_string(id_) + ": " +
            std::to_string(nicks.size()) + " shown of the " +
-           std::to_string(target->members().size()) + " members of " + target->name();
+           std::to_string(target->member_count()) + " members of " + target->name();
   });
+}
+
+void chat_client::who_remote(const std::string& name, std::optional<std::size_t> limit) {
+  // A room with members only on other nodes (cluster mode).
+  const presence_engine* cluster = dir_.presence();
+  const remote_members* remote = cluster ? cluster->remote_of(name) : nullptr;
+  if (remote == nullptr || remote->empty())
+    return send_error(error_code::no_such_room, "no room " + name);
+  std::vector<std::string> nicks;
+  nicks.reserve(remote->size());
+  for (const auto& [folded, member] : *remote) nicks.push_back(member.nick);
+  std::sort(nicks.begin(), nicks.end(), [](const std::string& a, const std::string& b) {
+    return protocol::fold_case(a) < protocol::fold_case(b);
+  });
+  nicks.resize(std::min(nicks.size(), limit.value_or(protocol::default_listing_limit)));
+  send(protocol::who_reply{name, &nicks, remote->size()});
 }
 
 void chat_client::handle_format(const std::string& name) {

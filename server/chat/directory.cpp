@@ -130,6 +130,10 @@ room* directory::create_room(const std::string& canonical) {
     raw->set_engine(room_engine_);
     room_engine_->attach(*raw);
   }
+  if (presence_engine_ != nullptr) {
+    raw->set_presence_engine(presence_engine_);
+    raw->set_topic(presence_engine_->topic_of(canonical));
+  }
   return raw;
 }
 
@@ -172,12 +176,34 @@ void directory::remove_room(room& r) {
 
 room_listing directory::list_rooms(const protocol::room_pattern& pattern,
                                    std::size_t limit) const {
-  std::vector<const room*> matching;
+  // By reference: the rooms not shown cost no copy.
+  struct entry {
+    const std::string* name;
+    std::size_t members;
+    const std::string* topic;
+  };
+  std::vector<entry> matching;
   matching.reserve(pattern.matches_all() ? rooms_.size() : 0);
   for (const auto& [name, r] : rooms_) {
-    if (pattern.matches(name)) matching.push_back(r.get());
+    if (pattern.matches(name)) matching.push_back({&name, r->member_count(), &r->topic()});
   }
-  const auto by_name = [](const room* a, const room* b) { return a->name() < b->name(); };
+  // Cluster mode: the rooms only other nodes have members in. Collected whole before the
+  // entries point into them.
+  struct remote_room {
+    std::string name;
+    std::size_t members;
+    std::string topic;
+  };
+  std::vector<remote_room> remote_only;
+  if (presence_engine_ != nullptr) {
+    presence_engine_->for_each_remote_room(
+        [&](const std::string& name, std::size_t members, const std::string& topic) {
+          if (rooms_.count(name) == 0 && pattern.matches(name))
+            remote_only.push_back({name, members, topic});
+        });
+  }
+  for (const remote_room& r : remote_only) matching.push_back({&r.name, r.members, &r.topic});
+  const auto by_name = [](const entry& a, const entry& b) { return *a.name < *b.name; };
   if (matching.size() > limit) {
     std::partial_sort(matching.begin(), matching.begin() + static_cast<std::ptrdiff_t>(limit),
                       matching.end(), by_name);
@@ -187,9 +213,9 @@ room_listing directory::list_rooms(const protocol::room_pattern& pattern,
   room_listing out;
   out.total = matching.size();
   out.rooms.reserve(std::min(limit, matching.size()));
-  for (const room* r : matching) {
+  for (const entry& e : matching) {
     if (out.rooms.size() == limit) break;
-    out.rooms.push_back({r->name(), r->members().size(), r->topic()});
+    out.rooms.push_back({*e.name, e.members, *e.topic});
   }
   return out;
 }
@@ -197,22 +223,64 @@ room_listing directory::list_rooms(const protocol::room_pattern& pattern,
 // ---- notices ----------------------------------------------------------------------------------
 
 void directory::notify_peers(chat_client& subject, const protocol::event& ev, peer_event kind) {
+  notify_rooms(subject.rooms(), &subject, ev, kind);
+}
+
+void directory::notify_rooms(const std::vector<room*>& rooms, const chat_client* subject,
+                             const protocol::event& ev, peer_event kind) {
   const std::uint64_t epoch = ++mark_epoch_;
-  subject.mark = epoch;
   encoded_event lines(ev);
   const send_urgency urgency = lines.urgency();
   const std::size_t presence_limit = cfg_.rooms.presence_max_members;
-  for (room* r : subject.rooms()) {
+  for (room* r : rooms) {
     if (kind == peer_event::presence && !r->sends_presence(presence_limit)) {
       metrics_.presence_suppressed(presence_kind::quit).inc();
       continue;
     }
     for (chat_client* member : r->members()) {
-      if (member->mark == epoch) continue;
+      if (member->mark == epoch || member == subject) continue;
       member->mark = epoch;
       member->deliver(lines.get(member->format()), urgency);
     }
   }
+}
+
+void directory::remote_joined(const std::string& room_name, const std::string& nick) {
+  room* r = find_room(room_name);
+  if (r == nullptr) return;
+  const std::size_t limit = cfg_.rooms.presence_max_members;
+  if (r->sends_presence(limit)) {
+    r->notify(protocol::join_event{room_name, nick}, nullptr);
+  } else {
+    metrics_.presence_suppressed(presence_kind::join).inc();
+  }
+  r->watch_presence(limit);
+}
+
+void directory::remote_parted(const std::string& room_name, const std::string& nick) {
+  room* r = find_room(room_name);
+  if (r == nullptr) return;
+  if (r->sends_presence(cfg_.rooms.presence_max_members)) {
+    r->notify(protocol::part_event{room_name, nick}, nullptr);
+  } else {
+    metrics_.presence_suppressed(presence_kind::part).inc();
+  }
+}
+
+void directory::remote_left_rooms(const std::vector<std::string>& names,
+                                  const protocol::event& ev, peer_event kind) {
+  std::vector<room*> rooms;
+  for (const std::string& name : names)
+    if (room* r = find_room(name)) rooms.push_back(r);
+  notify_rooms(rooms, nullptr, ev, kind);
+}
+
+void directory::remote_topic(const std::string& room_name, const std::string& nick,
+                             const std::string& topic) {
+  room* r = find_room(room_name);
+  if (r == nullptr || r->topic() == topic) return;
+  r->set_topic(topic);
+  r->notify(protocol::topic_event{room_name, nick, topic}, nullptr);
 }
 
 void directory::log_offence(std::uint64_t id, const std::string& peer, std::string_view what) {

@@ -29,6 +29,7 @@ namespace chatd {
 
 class chat_client;
 class nick_engine;
+class presence_engine;
 class room;
 class room_engine;
 
@@ -74,11 +75,25 @@ class directory {
   std::vector<std::shared_ptr<chat_client>> all_clients() const;
 
   // --- the cluster (chat_engine.hpp); both unset standalone ---
-  void set_engines(room_engine* rooms, nick_engine* nicks) noexcept {
+  void set_engines(room_engine* rooms, nick_engine* nicks, presence_engine* presence) noexcept {
     room_engine_ = rooms;
     nick_engine_ = nicks;
+    presence_engine_ = presence;
   }
   nick_engine* nicks_engine() const noexcept { return nick_engine_; }
+  presence_engine* presence() const noexcept { return presence_engine_; }
+
+  // What the other nodes told (the presence engine calls these, on the loop; its table of
+  // remote members already counts the member the event is about).
+  // A member of `room` on another node joined or left: its local members hear of it as
+  // presence allows.
+  void remote_joined(const std::string& room, const std::string& nick);
+  void remote_parted(const std::string& room, const std::string& nick);
+  // A member on another node quit or changed nick: every local client sharing one of `rooms`
+  // with it hears of it once (a quit only through rooms that send presence).
+  void remote_left_rooms(const std::vector<std::string>& rooms, const protocol::event& ev,
+                         peer_event kind);
+  void remote_topic(const std::string& room, const std::string& nick, const std::string& topic);
   // 64 random bits as an epoch token (protocol/names.hpp).
   std::string new_epoch();
 
@@ -100,6 +115,10 @@ class directory {
   void expire_kept_rooms(std::chrono::steady_clock::time_point now);
   // Shutdown: no one can come back, so no empty room is worth keeping.
   void remove_kept_rooms() { expire_kept_rooms(std::chrono::steady_clock::time_point::max()); }
+  template <class Fn>
+  void for_each_room(Fn&& fn) const {
+    for (const auto& [name, r] : rooms_) fn(*r);
+  }
   // Rooms in all, those kept empty included (they count toward limits.max_rooms).
   std::size_t room_count() const noexcept { return rooms_.size(); }
   std::size_t kept_empty_count() const noexcept { return kept_.size(); }
@@ -127,6 +146,10 @@ class directory {
   std::function<void()> on_empty_;
   room_engine* room_engine_ = nullptr;
   nick_engine* nick_engine_ = nullptr;
+  presence_engine* presence_engine_ = nullptr;
+  // Sends `ev` once to every member of `rooms` but `subject` (see notify_peers).
+  void notify_rooms(const std::vector<room*>& rooms, const chat_client* subject,
+                    const protocol::event& ev, peer_event kind);
   slow_loop_watch slow_loop_;
 
   std::unordered_map<std::uint64_t, std::shared_ptr<chat_client>> clients_;

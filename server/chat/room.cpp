@@ -60,6 +60,11 @@ bool room::remove_member(chat_client& client) {
   return members_.empty();
 }
 
+std::size_t room::member_count() const noexcept {
+  const remote_members* remote = presence_engine_ ? presence_engine_->remote_of(name_) : nullptr;
+  return members_.size() + (remote ? remote->size() : 0);
+}
+
 std::vector<std::string> room::member_nicks(std::size_t limit) const {
   // Compares in place, as the folded nicks would compare, so the nicks that are not shown cost
   // no copy. Nicks are unique ignoring case: the order is total.
@@ -71,8 +76,10 @@ std::vector<std::string> room::member_nicks(std::size_t limit) const {
         });
   };
   std::vector<const std::string*> order;
-  order.reserve(members_.size());
+  order.reserve(member_count());
   for (const chat_client* m : members_) order.push_back(&m->nick());
+  if (const remote_members* remote = presence_engine_ ? presence_engine_->remote_of(name_) : nullptr)
+    for (const auto& [folded, member] : *remote) order.push_back(&member.nick);
   if (order.size() > limit) {
     std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(limit),
                       order.end(), folded_less);
@@ -87,14 +94,14 @@ std::vector<std::string> room::member_nicks(std::size_t limit) const {
 }
 
 void room::watch_presence(std::size_t limit) {
-  const auto change = presence_.update(members_.size(), limit, presence_watch::clock::now());
+  const auto change = presence_.update(member_count(), limit, presence_watch::clock::now());
   if (!change || !change->logged) return;
   std::string more;
   if (change->suppressed > 0) {
     more = fmt::format("; {} more changes not logged", change->suppressed);
   }
   spdlog::info("room {} now has {} {}: presence {} (rooms.presence_max_members {}{})", name_,
-               members_.size(), members_.size() == 1 ? "member" : "members",
+               member_count(), member_count() == 1 ? "member" : "members",
                presence_.on() ? "on" : "off", limit, more);
 }
 

@@ -24,6 +24,7 @@
 namespace chatd {
 
 class chat_client;
+class presence_engine;
 class room_engine;
 class server_metrics;
 class slow_loop_watch;
@@ -48,6 +49,8 @@ class room : public std::enable_shared_from_this<room> {
   // In a cluster the engine numbers the messages (chat_engine.hpp): publish hands them to it,
   // and it hands each stored message back through fan_out_stored.
   void set_engine(room_engine* engine) noexcept { engine_ = engine; }
+  // In a cluster, who is in the room on the other nodes (chat_engine.hpp).
+  void set_presence_engine(const presence_engine* engine) noexcept { presence_engine_ = engine; }
 
   // Spawns the broadcaster; the room lives while it runs.
   void start(const asio::any_io_executor& executor);
@@ -65,6 +68,8 @@ class room : public std::enable_shared_from_this<room> {
   void add_member(chat_client& client);
   // Returns true if the room is now empty.
   bool remove_member(chat_client& client);
+  // This node's members and the other nodes' (cluster mode).
+  std::size_t member_count() const noexcept;
   // Forgets every member at once (the directory is going away).
   void clear_members() noexcept { members_.clear(); }
   // The first `limit` of the members' nicks in the order /who shows them (case-insensitive),
@@ -76,7 +81,7 @@ class room : public std::enable_shared_from_this<room> {
   // rooms.presence_max_members `limit`. The member it is about counts, so ask after adding a
   // joiner and before removing a leaver.
   bool sends_presence(std::size_t limit) const noexcept {
-    return presence_on(members_.size(), limit);
+    return presence_on(member_count(), limit);
   }
   // After a member joined or left: logs (info) when the room has crossed `limit` since the
   // last call, "room dev now has 1001 members: presence off (...)", and the way back.
@@ -115,6 +120,7 @@ class room : public std::enable_shared_from_this<room> {
   std::string name_;
   std::shared_ptr<room_log> log_;
   room_engine* engine_ = nullptr;
+  const presence_engine* presence_engine_ = nullptr;
   server_metrics& metrics_;
   slow_loop_watch& slow_loop_;
   std::string topic_;

@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "protocol/cluster_state.hpp"
 #include "server/cluster/cluster_metrics.hpp"
 #include "server/cluster/nats_link.hpp"
 
@@ -35,6 +36,7 @@ cluster_nicks::~cluster_nicks() {
 }
 
 void cluster_nicks::start() {
+  if (kv_ != nullptr) return;  // opened by an earlier attempt
   kvConfig kc;
   kvConfig_Init(&kc);
   kc.Bucket = bucket_.c_str();
@@ -48,7 +50,8 @@ void cluster_nicks::start() {
   spdlog::info("cluster: nicks in bucket {}", bucket_);
 }
 
-void cluster_nicks::claim(const std::string& folded, std::function<void(nick_claim)> done) {
+void cluster_nicks::claim(const std::string& folded, const std::string& nick,
+                          std::function<void(nick_claim)> done) {
   // Two clients of this node asking at once: the second need not ask the engine.
   nick_claim early = nick_claim::won;
   if (claiming_.count(folded) != 0) {
@@ -63,7 +66,8 @@ void cluster_nicks::claim(const std::string& folded, std::function<void(nick_cla
   }
   claiming_.insert(folded);
   // Unique per claim, so a create that timed out is known for ours when read back.
-  std::string value = holder_ + "/" + std::to_string(++claims_);
+  std::string value =
+      protocol::encode_nick_holder({holder_, std::to_string(++claims_), nick});
   asio::post(pool_, [this, folded, value = std::move(value), done = std::move(done),
                      alive = alive_]() mutable {
     const nick_claim result = claim_now(folded, value);

@@ -33,7 +33,8 @@ class cluster_nicks final : public nick_engine {
   // At start, before the loop runs: makes (or opens) the bucket. Throws engine_error.
   void start();
 
-  void claim(const std::string& folded, std::function<void(nick_claim)> done) override;
+  void claim(const std::string& folded, const std::string& nick,
+             std::function<void(nick_claim)> done) override;
   void release(const std::string& folded) override;
 
  private:

@@ -12,6 +12,7 @@
 #include "metrics/registry.hpp"
 #include "server/cluster/cluster_metrics.hpp"
 #include "server/cluster/cluster_nicks.hpp"
+#include "server/cluster/cluster_presence.hpp"
 #include "server/cluster/nats_link.hpp"
 #include "server/cluster/stream_rooms.hpp"
 
@@ -47,6 +48,7 @@ class cluster_node {
   nats_link link_;
   stream_rooms rooms_;
   cluster_nicks nicks_;
+  cluster_presence presence_;
 };
 
 }  // namespace chatd

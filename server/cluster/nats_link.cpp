@@ -55,6 +55,11 @@ nats_link::~nats_link() {
 }
 
 void nats_link::connect() {
+  if (conn_ != nullptr) return;
+  if (opts_ != nullptr) {  // an earlier attempt got as far as connecting
+    check(natsConnection_Connect(&conn_, opts_), "connecting to cluster.nats");
+    return finish_connect();
+  }
   check(natsOptions_Create(&opts_), "nats options");
   std::vector<const char*> servers;
   for (const std::string& url : cfg_.nats) servers.push_back(url.c_str());
@@ -88,6 +93,10 @@ void nats_link::connect() {
   check(natsOptions_SetErrorHandler(opts_, &nats_link::on_async_error, this), "callback");
 
   check(natsConnection_Connect(&conn_, opts_), "connecting to cluster.nats");
+  finish_connect();
+}
+
+void nats_link::finish_connect() {
   check(natsConnection_JetStream(&js_, conn_, nullptr), "JetStream");
   connected_ = true;
   char url[256] = {0};

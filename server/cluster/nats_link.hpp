@@ -41,7 +41,7 @@ class nats_link {
   nats_link& operator=(const nats_link&) = delete;
 
   // Connects to one of cluster.nats, waiting (at start, before the loop runs); throws
-  // engine_error saying why not.
+  // engine_error saying why not. Once connected, calling it again does nothing.
   void connect();
 
   natsConnection* connection() const noexcept { return conn_; }
@@ -59,6 +59,7 @@ class nats_link {
   static void on_closed(natsConnection* nc, void* closure);
   static void on_async_error(natsConnection* nc, natsSubscription* sub, natsStatus err,
                              void* closure);
+  void finish_connect();
   void tell(natsConnection* nc, bool connected);
   void changed(std::vector<state_change>& changes);
 

@@ -60,15 +60,11 @@ stream_rooms::stream_rooms(nats_link& link, directory& dir, cluster_metrics& met
       instance_(std::move(instance)),
       stream_name_(cfg.cluster.prefix + "_rooms"),
       subject_prefix_(cfg.cluster.prefix + ".room."),
-      stream_inbox_(dir.executor(), [this](std::vector<stream_item>& items) { on_stream(items); }),
-      ack_inbox_(dir.executor(), [this](std::vector<ack_item>& acks) { on_acks(acks); }) {}
+      ack_inbox_(dir.executor(), [this](std::vector<ack_item>& acks) { on_acks(acks); }),
+      reader_(dir.executor(), [this](std::vector<stream_entry>& items) { on_stream(items); }) {}
 
 stream_rooms::~stream_rooms() {
   // Unsubscribing waits for a callback that is running, so none runs after this.
-  if (stream_sub_ != nullptr) {
-    natsSubscription_Unsubscribe(stream_sub_);
-    natsSubscription_Destroy(stream_sub_);
-  }
   if (ack_sub_ != nullptr) {
     natsSubscription_Unsubscribe(ack_sub_);
     natsSubscription_Destroy(ack_sub_);
@@ -107,6 +103,7 @@ void stream_rooms::start() {
                cluster_.replicas, info->State.Msgs, info->State.LastSeq);
   jsStreamInfo_Destroy(info);
 
+  if (ack_sub_ != nullptr) return reader_.start(link_.jetstream(), stream_name_, subjects, false);
   natsInbox* inbox = nullptr;
   if (natsInbox_Create(&inbox) != NATS_OK) throw engine_error("cluster: no inbox");
   ack_prefix_ = std::string(inbox) + ".";
@@ -116,38 +113,10 @@ void stream_rooms::start() {
   if (s == NATS_OK) s = natsSubscription_SetPendingLimits(ack_sub_, -1, -1);
   if (s != NATS_OK) throw engine_error("cluster: cannot subscribe: " + nats_error_text(s));
 
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = stream_name_.c_str();
-  so.Ordered = true;
-  so.Config.DeliverPolicy = js_DeliverAll;
-  s = js_Subscribe(&stream_sub_, link_.jetstream(), subjects.c_str(),
-                   &stream_rooms::on_stream_msg, this, nullptr, &so, &jerr);
-  // The loop drains as fast as libnats fills; a cap here would only drop records.
-  if (s == NATS_OK) s = natsSubscription_SetPendingLimits(stream_sub_, -1, -1);
-  if (s != NATS_OK) {
-    throw engine_error("cluster: cannot read the stream " + stream_name_ + ": " +
-                       nats_error_text(s));
-  }
+  reader_.start(link_.jetstream(), stream_name_, subjects, false);
 }
 
 // ---- libnats threads: copy and post ---------------------------------------------------------
-
-void stream_rooms::on_stream_msg(natsConnection*, natsSubscription*, natsMsg* msg,
-                                 void* closure) {
-  auto* self = static_cast<stream_rooms*>(closure);
-  stream_item item{natsMsg_GetSubject(msg),
-                   std::string(natsMsg_GetData(msg),
-                               static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                   0};
-  jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-    item.stream_seq = meta->Sequence.Stream;
-    jsMsgMetaData_Destroy(meta);
-  }
-  natsMsg_Destroy(msg);
-  if (item.stream_seq != 0) self->stream_inbox_.push(std::move(item));
-}
 
 void stream_rooms::on_ack_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* self = static_cast<stream_rooms*>(closure);
@@ -226,6 +195,7 @@ void stream_rooms::send_next(const std::string& name, room_state& st) {
 
 void stream_rooms::send(const std::string& name, batch& b) {
   b.last_sent = clock::now();
+  ++b.sends;
   const std::string subject = subject_prefix_ + name;
   const std::string reply = ack_prefix_ + std::to_string(b.token);
   // Named by the seqs it takes: two nodes numbering the same seqs at once write the same id,
@@ -292,6 +262,11 @@ void stream_rooms::on_acks(std::vector<ack_item>& acks) {
       // reading up to the seq the engine named tells which.
       metrics_.conflicts.inc();
       b.settles_at = protocol::refusal_last_seq(*reply->refusal).value_or(b.expected + 1);
+    } else if (b.sends > 1) {
+      // Another copy may be stored: the next answer, the stream or the timeout decides.
+      spdlog::debug("cluster: JetStream refused a copy of a record for room {}: {}", name,
+                    reply->refusal->description);
+      continue;
     } else {
       spdlog::warn("cluster: JetStream refused a record for room {}: {} (code {})", name,
                    reply->refusal->description, reply->refusal->err_code);
@@ -339,11 +314,11 @@ void stream_rooms::on_reconnected() {
 
 // ---- reading ----------------------------------------------------------------------------------
 
-void stream_rooms::on_stream(std::vector<stream_item>& items) {
-  for (const stream_item& item : items) read_record(item);
+void stream_rooms::on_stream(std::vector<stream_entry>& items) {
+  for (const stream_entry& item : items) read_record(item);
 }
 
-void stream_rooms::read_record(const stream_item& item) {
+void stream_rooms::read_record(const stream_entry& item) {
   if (item.stream_seq > consumed_) consumed_ = item.stream_seq;
   const std::string_view subject = item.subject;
   if (subject.size() <= subject_prefix_.size() ||

@@ -26,6 +26,7 @@
 #include "server/chat/room.hpp"
 #include "server/cluster/cluster_metrics.hpp"
 #include "server/cluster/loop_inbox.hpp"
+#include "server/cluster/stream_reader.hpp"
 
 namespace chatd {
 
@@ -75,6 +76,7 @@ class stream_rooms final : public room_engine {
     std::string payload;
     clock::time_point first_sent;
     clock::time_point last_sent;
+    int sends = 0;  // copies sent: a refusal of one says nothing of the others
     // The engine answered (stored, a duplicate, or refused as written after a stale seq): once
     // the stream is read up to this seq, the batch was either read back kept or it was not.
     std::optional<std::uint64_t> settles_at;
@@ -85,11 +87,6 @@ class stream_rooms final : public room_engine {
     room* local = nullptr;
     std::deque<publish_request> waiting;
     std::unique_ptr<batch> in_flight;
-  };
-  struct stream_item {
-    std::string subject;
-    std::string data;
-    std::uint64_t stream_seq;
   };
   struct ack_item {
     std::uint64_t token;
@@ -104,10 +101,9 @@ class stream_rooms final : public room_engine {
   void fail(std::vector<publish_request>& requests, publish_failure why);
   void requeue(room_state& st);
   void on_acks(std::vector<ack_item>& acks);
-  void on_stream(std::vector<stream_item>& items);
-  void read_record(const stream_item& item);
+  void on_stream(std::vector<stream_entry>& items);
+  void read_record(const stream_entry& item);
 
-  static void on_stream_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
   static void on_ack_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
 
   nats_link& link_;
@@ -127,10 +123,9 @@ class stream_rooms final : public room_engine {
   std::uint64_t superseded_ = 0;
   std::uint64_t start_last_seq_ = 0;  // the stream's last seq at start
 
-  loop_inbox<stream_item> stream_inbox_;
   loop_inbox<ack_item> ack_inbox_;
-  natsSubscription* stream_sub_ = nullptr;
   natsSubscription* ack_sub_ = nullptr;
+  stream_reader reader_;  // last: destroyed (unsubscribed) first
 };
 
 }  // namespace chatd

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,12 +31,15 @@ class Cluster : public ::testing::Test {
   static void SetUpTestSuite() { nats_ = std::make_unique<nats_cluster>(3); }
   static void TearDownTestSuite() { nats_.reset(); }
 
-  // A chatd node of this test's chat, with no automatic room: `extra` is more YAML (limits).
-  std::unique_ptr<server_process> node(const std::string& name, const std::string& extra = {}) {
+  // A chatd node of this test's chat, with no automatic room: `extra` is more YAML (limits),
+  // `cluster_extra` more keys of cluster:, each line indented by two spaces.
+  std::unique_ptr<server_process> node(const std::string& name, const std::string& extra = {},
+                                       const std::string& cluster_extra = {}) {
     std::string urls;
     for (const std::string& url : nats_->urls()) urls += (urls.empty() ? "" : ", ") + url;
     const std::string yaml = "cluster:\n  nats: [" + urls + "]\n  node: " + name +
-                             "\n  replicas: 3\n  prefix: " + prefix() + "\nrooms:\n  default: \"\"\n" + extra;
+                             "\n  replicas: 3\n  prefix: " + prefix() + "\n" + cluster_extra +
+                             "rooms:\n  default: \"\"\n" + extra;
     return std::make_unique<server_process>(yaml, metrics_listen_args());
   }
 
@@ -59,13 +63,33 @@ json join(test_client& c, const std::string& room) {
   return ok;
 }
 
+// Joins `clients` (on any nodes) to `room` and waits until each sees all of them in /who:
+// what one node tells the others arrives a moment later. Then the join events they got are
+// read, so each has nothing pending.
+void join_all(const std::vector<test_client*>& clients, const std::string& room) {
+  for (test_client* c : clients) join(*c, room);
+  for (test_client* c : clients) {
+    std::size_t seen = 0;
+    EXPECT_TRUE(wait_until(
+        [&] {
+          c->send_line("/who " + room);
+          for (;;) {
+            const json line = c->read_json();
+            if (line.at("type") == "who") return (seen = line.at("total")) == clients.size();
+          }
+        },
+        10s, "every member in /who"))
+        << c->label() << " sees " << seen;
+  }
+  for (test_client* c : clients) c->sync_json();
+}
+
 TEST_F(Cluster, AMessageCrossesNodesWithOneSeqAndItsOkComesOnceStored) {
   auto a = node("a");
   auto b = node("b");
   test_client alice = json_client(*a, "alice", "");
   test_client bob = json_client(*b, "bob", "");
-  join(alice, "dev");
-  join(bob, "dev");
+  join_all({&alice, &bob}, "dev");
 
   alice.send_line("hello from a");
   const json ok = alice.expect_ok("say");
@@ -90,8 +114,7 @@ TEST_F(Cluster, PublishersOnTwoNodesGetOneGaplessOrderSeenAlikeEverywhere) {
   test_client bob = json_client(*b, "bob", "");
   test_client carol = json_client(*a, "carol", "");
   test_client dave = json_client(*b, "dave", "");
-  for (test_client* c : {&alice, &bob, &carol, &dave}) join(*c, "race");
-  for (test_client* c : {&alice, &bob, &carol, &dave}) c->sync_json();  // the joins after each
+  join_all({&alice, &bob, &carol, &dave}, "race");
 
   constexpr int each = 150;
   std::thread alice_sends([&] {
@@ -301,6 +324,174 @@ TEST_F(Cluster, WhileNatsIsGoneSendersGetUnavailableAndTheNodeResumesByItself) {
   bob.expect_quiet_json();
   EXPECT_GE(scrape(http).value("chatd_cluster_engine_reconnects_total"), 1);
   EXPECT_GE(scrape(http).value("chatd_cluster_publish_failures_total", {{"reason", "disconnected"}}), 1);
+}
+
+TEST_F(Cluster, RoomsSpanNodesMembersEventsTopicsAndPrivateMessages) {
+  auto a = node("a");
+  auto b = node("b");
+  test_client alice = json_client(*a, "alice", "");
+  join(alice, "dev");
+  test_client bob = json_client(*b, "bob", "");
+  // The join ok lists members wherever they are; the others hear of the joiner.
+  const json ok = join(bob, "dev");
+  EXPECT_EQ(member_set(ok), (std::set<std::string>{"alice", "bob"}));
+  const json joined = alice.expect_json("join", 10s);
+  EXPECT_EQ(joined.at("nick"), "bob");
+
+  for (test_client* c : {&alice, &bob}) {
+    c->send_line("/who dev");
+    const json who = c->expect_json("who");
+    EXPECT_EQ(member_set(who), (std::set<std::string>{"alice", "bob"})) << c->label();
+    c->send_line("/rooms");
+    const json rooms = c->expect_json("rooms");
+    ASSERT_EQ(rooms.at("rooms").size(), 1u) << rooms.dump();
+    EXPECT_EQ(rooms.at("rooms")[0].at("members"), 2) << c->label();
+  }
+
+  alice.send_line("/topic release on friday");
+  alice.expect_ok("topic");
+  const json topic = bob.expect_json("topic", 10s);
+  EXPECT_EQ(topic.at("topic"), "release on friday");
+  EXPECT_EQ(topic.at("nick"), "alice");
+
+  bob.send_line("/msg ALICE psst");
+  EXPECT_EQ(bob.expect_ok("msg").at("to"), "alice");
+  const json pm = alice.expect_json("pm", 10s);
+  EXPECT_EQ(pm.at("from"), "bob");
+  EXPECT_EQ(pm.at("text"), "psst");
+
+  bob.send_line("/nick robert");
+  bob.expect_ok("nick");
+  const json renamed = alice.expect_json("nick", 10s);
+  EXPECT_EQ(renamed.at("old"), "bob");
+  EXPECT_EQ(renamed.at("new"), "robert");
+
+  bob.send_line("/part dev");
+  bob.expect_ok("part");
+  const json parted = alice.expect_json("part", 10s);
+  EXPECT_EQ(parted.at("nick"), "robert");
+  join(bob, "dev");
+  EXPECT_EQ(alice.expect_json("join", 10s).at("nick"), "robert");
+  bob.send_line("/quit see you");
+  bob.wait_closed();
+  const json quit = alice.expect_json("quit", 10s);
+  EXPECT_EQ(quit.at("nick"), "robert");
+  EXPECT_EQ(quit.at("reason"), "see you");
+  alice.expect_quiet_json();
+}
+
+TEST_F(Cluster, AKilledNodesClientsQuitEverywhereAndItsNicksAreFreedWithinTheBound) {
+  const std::string fast = "  node_timeout: 3s\n";
+  auto a = node("a", {}, fast);
+  auto b = node("b", {}, fast);
+  test_client alice = json_client(*a, "alice", "");
+  join(alice, "dev");
+  std::string epoch;
+  std::uint64_t seq = 0;
+  {
+    test_client bob = json_client(*b, "bob", "");
+    const json ok = join(bob, "dev");
+    epoch = ok.at("epoch");
+    EXPECT_EQ(alice.expect_json("join", 10s).at("nick"), "bob");
+    bob.send_line("said before the crash");
+    seq = bob.expect_ok("say").at("seq");
+    EXPECT_EQ(alice.expect_json("msg", 10s).at("seq"), seq);
+
+    const auto killed = std::chrono::steady_clock::now();
+    b->signal(SIGKILL);
+    b->wait_exit();
+    // The others see its clients quit, within cluster.node_timeout (3 s here) and a beat.
+    const json quit = alice.expect_json("quit", 30s);
+    EXPECT_EQ(quit.at("nick"), "bob");
+    EXPECT_EQ(quit.at("reason"), "node b went away");
+    EXPECT_LT(std::chrono::steady_clock::now() - killed, 30s);
+  }
+  // Its nick is free again, and its client resumes through another node.
+  test_client bob = json_client(*a, "bob", "");
+  bob.send_line("/join dev since " + std::to_string(seq - 1) + " " + epoch);
+  const json resumed = bob.expect_ok("join");
+  EXPECT_EQ(resumed.at("complete"), true);
+  EXPECT_EQ(bob.expect_json("msg").at("text"), "said before the crash");
+}
+
+TEST_F(Cluster, AckedMessagesSurviveTheKillOfANatsServerWhilePublishersOnTwoNodesSend) {
+  // Long enough to wait out a stream leader's election after the kill.
+  const std::string patient = "  publish_timeout: 20s\n";
+  auto a = node("a", busy_limits, patient);
+  auto b = node("b", busy_limits, patient);
+  test_client alice = json_client(*a, "alice", "");
+  test_client bob = json_client(*b, "bob", "");
+  test_client carol = json_client(*a, "carol", "");
+  test_client dave = json_client(*b, "dave", "");
+  join_all({&alice, &bob, &carol, &dave}, "ha");
+
+  // Kill the NATS server node a is connected to, so that a must reconnect.
+  std::size_t victim = 0;
+  for (std::size_t i = 0; i < nats_->size(); ++i)
+    if (a->log().find("connected to NATS at " + nats_->url(i)) != std::string::npos) victim = i;
+
+  // Whatever happens below, the next test finds three servers.
+  struct restart_victim {
+    std::size_t index;
+    ~restart_victim() {
+      if (!nats_->running(index)) {
+        nats_->start(index);
+        nats_->wait_ready();
+      }
+    }
+  } restart{victim};
+
+  constexpr int each = 60;
+  // The senders' oks tell what was stored; the listeners must have exactly those, no more.
+  std::map<std::uint64_t, std::string> seen_carol;
+  std::map<std::uint64_t, std::string> seen_dave;
+  std::thread alice_sends([&] {
+    for (int i = 0; i < each; ++i) {
+      alice.send_line("a" + std::to_string(i));
+      if (i == each / 3) nats_->kill9(victim);
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  for (int i = 0; i < each; ++i) {
+    bob.send_line("b" + std::to_string(i));
+    std::this_thread::sleep_for(20ms);
+  }
+  alice_sends.join();
+  std::map<std::uint64_t, std::string> ok_by_seq;
+  for (auto [sender, tag] : {std::pair{&alice, "a"}, std::pair{&bob, "b"}}) {
+    int answers = 0;  // the k-th answer is about the k-th line: replies keep their order
+    while (answers < each) {
+      const json line = sender->read_json(30s);
+      if (line.at("type") == "ok") {
+        ok_by_seq[line.at("seq")] = tag + std::to_string(answers);
+        ++answers;
+      } else if (line.at("type") == "error") {
+        EXPECT_EQ(line.at("code"), "unavailable") << line.dump();
+        ++answers;
+      }
+    }
+  }
+  ASSERT_FALSE(ok_by_seq.empty());
+  const std::uint64_t last = ok_by_seq.rbegin()->first;
+  for (auto [reader, seen] : {std::pair{&carol, &seen_carol}, std::pair{&dave, &seen_dave}}) {
+    for (std::uint64_t expect = 1; expect <= last; ++expect) {
+      const json msg = reader->expect_json("msg", 30s);
+      ASSERT_EQ(msg.at("seq"), expect) << "a gap or a reorder on " << reader->label();
+      (*seen)[expect] = msg.at("text");
+    }
+    reader->expect_quiet_json();
+  }
+  EXPECT_EQ(seen_carol, seen_dave);
+  // Every acked message once under its seq, and nothing else.
+  for (const auto& [seq, text] : seen_carol) {
+    const auto acked = ok_by_seq.find(seq);
+    EXPECT_TRUE(acked != ok_by_seq.end() && acked->second == text)
+        << "seq " << seq << " delivered as " << text << ", acked as "
+        << (acked == ok_by_seq.end() ? std::string("nothing") : acked->second);
+  }
+  EXPECT_EQ(seen_carol.size(), ok_by_seq.size());
+  EXPECT_TRUE(a->wait_for_log("cluster: reconnected to NATS", 20s)) << a->log();
+  EXPECT_GE(scrape(metrics_port(*a)).value("chatd_cluster_engine_reconnects_total"), 1);
 }
 
 TEST_F(Cluster, StandaloneHasNoClusterSeries) {
