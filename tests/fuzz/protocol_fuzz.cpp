@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/cluster_state.hpp"
 #include "protocol/command.hpp"
 #include "protocol/engine_record.hpp"
 #include "protocol/format.hpp"
@@ -236,8 +237,8 @@ void check_line(std::string_view raw) {
   FUZZ_CHECK(std::string_view(json).substr(end) == suffix);
 }
 
-// What comes back from the engine: a record read is written back to the same record, and a
-// publish reply is an ack or a refusal, never both.
+// What comes back from the engine: a record or a bucket value read is written back to the
+// same value, and a publish reply is an ack or a refusal, never both.
 void check_engine_input(std::string_view input) {
   if (const auto record = decode_room_record(input)) {
     FUZZ_CHECK(!record->messages.empty() && record->first_seq >= 1);
@@ -250,6 +251,16 @@ void check_engine_input(std::string_view input) {
     FUZZ_CHECK(reply->ack.has_value() != reply->refusal.has_value());
     if (reply->refusal) (void)refusal_last_seq(*reply->refusal);
   }
+  if (const auto holder = decode_nick_holder(input)) {
+    const auto again = decode_nick_holder(encode_nick_holder(*holder));
+    FUZZ_CHECK(again && again->nick == holder->nick && again->instance == holder->instance);
+  }
+  if (const auto member = decode_member(input)) {
+    const auto again = decode_member(encode_member(*member));
+    FUZZ_CHECK(again && again->nick == member->nick && again->instance == member->instance);
+  }
+  (void)decode_topic(input);
+  (void)decode_private(input);
 }
 
 }  // namespace
