@@ -19,6 +19,7 @@ constexpr const char* k_epoch = "e";
 constexpr const char* k_first = "s";
 constexpr const char* k_node = "n";
 constexpr const char* k_batch = "b";
+constexpr const char* k_fence = "v";
 constexpr const char* k_messages = "m";
 constexpr const char* k_from = "f";
 constexpr const char* k_text = "t";
@@ -52,11 +53,12 @@ std::string encode_room_record(const room_record& record) {
     if (m.action) one[k_action] = true;
     messages.push_back(std::move(one));
   }
-  const json out = {{k_epoch, record.epoch},
-                    {k_first, record.first_seq},
-                    {k_node, record.node},
-                    {k_batch, record.batch},
-                    {k_messages, std::move(messages)}};
+  json out = {{k_epoch, record.epoch},
+              {k_first, record.first_seq},
+              {k_node, record.node},
+              {k_batch, record.batch},
+              {k_messages, std::move(messages)}};
+  if (record.fence) out[k_fence] = true;
   // Texts are sanitized UTF-8; should one not be, it is stored with U+FFFD, not refused.
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -68,8 +70,9 @@ std::optional<room_record> decode_room_record(std::string_view bytes) {
   if (!read(in, k_epoch, record.epoch) || !is_valid_epoch(record.epoch)) return std::nullopt;
   if (!read(in, k_first, record.first_seq) || record.first_seq == 0) return std::nullopt;
   if (!read(in, k_node, record.node) || !read(in, k_batch, record.batch)) return std::nullopt;
+  if (in.contains(k_fence) && !read(in, k_fence, record.fence)) return std::nullopt;
   const auto list = in.find(k_messages);
-  if (list == in.end() || !list->is_array() || list->empty()) return std::nullopt;
+  if (list == in.end() || !list->is_array() || list->empty() != record.fence) return std::nullopt;
   record.messages.reserve(list->size());
   for (const json& one : *list) {
     if (!one.is_object()) return std::nullopt;

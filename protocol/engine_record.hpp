@@ -29,11 +29,15 @@ struct room_record {
   std::string node;  // the writing node's instance (node name and start), to find its senders
   std::uint64_t batch = 0;  // the writer's number for this record, to know it when it comes back
   std::vector<record_message> messages;
+  // A fence: written under a batch's Nats-Msg-Id once its writer gave up on it, so that the
+  // batch, should it still reach the engine, is dropped as a duplicate. It has no messages,
+  // takes no seq, and every node skips it.
+  bool fence = false;
 };
 
 std::string encode_room_record(const room_record& record);
 // nullopt unless it is a record: an object with a valid epoch, first_seq >= 1, and 1 or more
-// messages whose fields have the right types.
+// messages whose fields have the right types (none for a fence).
 std::optional<room_record> decode_room_record(std::string_view bytes);
 
 // JetStream's reply to a publish: {"stream":"S","seq":N[,"duplicate":true]}, or an error

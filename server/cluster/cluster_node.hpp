@@ -32,6 +32,8 @@ class cluster_node {
   void start();
   // The server's sweep.
   void on_tick(std::chrono::steady_clock::time_point now);
+  // Whether the room stream has been read up to where it was at start.
+  bool caught_up() const noexcept { return rooms_.caught_up(); }
   // Why /healthz should answer 503, or "" while this node can serve.
   std::string unhealthy_reason() const;
 

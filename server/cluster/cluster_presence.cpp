@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/cluster_state.hpp"
+#include "protocol/engine_record.hpp"
 #include "protocol/names.hpp"
 #include "server/chat/chat_client.hpp"
 #include "server/chat/directory.hpp"
@@ -37,6 +38,7 @@ cluster_presence::cluster_presence(nats_link& link, directory& dir, const config
       nick_bucket_(cfg.cluster.prefix + "_nicks"),
       pm_prefix_(cfg.cluster.prefix + ".pm."),
       beat_subject_(cfg.cluster.prefix + ".heartbeat"),
+      replies_(dir.executor(), [this](std::vector<engine_reply>& r) { on_replies(r); }),
       pm_inbox_(dir.executor(), [this](std::vector<pm_item>& items) { on_private(items); }),
       beat_inbox_(dir.executor(), [this](std::vector<beat_item>& beats) { on_beats(beats); }),
       state_reader_(dir.executor(), [this](std::vector<stream_entry>& e) { on_state(e); }),
@@ -64,6 +66,7 @@ void cluster_presence::start() {
     throw engine_error("cluster: cannot open the bucket " + bucket_ + ": " + nats_error_text(s));
   kvStore_Destroy(kv);
 
+  replies_.start(link_.connection());
   if (pm_sub_ == nullptr) {
     s = natsConnection_Subscribe(&pm_sub_, link_.connection(), (pm_prefix_ + instance_).c_str(),
                                  &cluster_presence::on_pm_msg, this);
@@ -83,31 +86,65 @@ void cluster_presence::start() {
 // ---- writing ----------------------------------------------------------------------------------
 
 void cluster_presence::put(const std::string& key, const std::string& value) {
-  const std::string subject = "$KV." + bucket_ + "." + key;
-  natsMsg* msg = nullptr;
-  natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, value.data(),
-                                static_cast<int>(value.size()));
-  if (s == NATS_OK) s = natsConnection_PublishMsg(link_.connection(), msg);
-  natsMsg_Destroy(msg);
-  // Lost with the link; on_reconnected writes this node's state again.
-  if (s != NATS_OK) spdlog::debug("cluster: writing {}: {}", key, nats_error_text(s));
+  pending_write w;
+  w.subject = "$KV." + bucket_ + "." + key;
+  w.value = value;
+  write(std::move(w));
 }
 
 void cluster_presence::erase(const std::string& bucket, const std::string& key,
                              const std::string& why, const std::string& text,
                              std::optional<std::uint64_t> only_if) {
-  const std::string subject = "$KV." + bucket + "." + key;
-  const std::string expected = only_if ? std::to_string(*only_if) : std::string();
+  pending_write w;
+  w.subject = "$KV." + bucket + "." + key;
+  w.removes = true;
+  w.why = why;
+  w.text = text;
+  w.only_if = only_if;
+  write(std::move(w));
+}
+
+void cluster_presence::write(pending_write w) {
+  const auto [it, added] = writes_.try_emplace(w.subject);
+  if (!added) write_tokens_.erase(it->second.token);  // its answer no longer matters
+  w.token = ++next_token_;
+  write_tokens_[w.token] = w.subject;
+  it->second = std::move(w);
+  send(it->second);
+}
+
+void cluster_presence::send(pending_write& w) {
+  w.last_sent = clock::now();
+  const std::string reply = replies_.subject(w.token);
+  const std::string expected = w.only_if ? std::to_string(*w.only_if) : std::string();
   natsMsg* msg = nullptr;
-  natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, nullptr, 0);
-  if (s == NATS_OK) s = natsMsgHeader_Set(msg, "KV-Operation", "DEL");
-  if (s == NATS_OK && !why.empty()) s = natsMsgHeader_Set(msg, "Chatd-Why", why.c_str());
-  if (s == NATS_OK && !text.empty()) s = natsMsgHeader_Set(msg, "Chatd-Text", text.c_str());
-  if (s == NATS_OK && only_if)
+  natsStatus s = natsMsg_Create(&msg, w.subject.c_str(), reply.c_str(), w.value.data(),
+                                static_cast<int>(w.value.size()));
+  if (s == NATS_OK && w.removes) s = natsMsgHeader_Set(msg, "KV-Operation", "DEL");
+  if (s == NATS_OK && !w.why.empty()) s = natsMsgHeader_Set(msg, "Chatd-Why", w.why.c_str());
+  if (s == NATS_OK && !w.text.empty()) s = natsMsgHeader_Set(msg, "Chatd-Text", w.text.c_str());
+  if (s == NATS_OK && w.only_if)
     s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Subject-Sequence", expected.c_str());
   if (s == NATS_OK) s = natsConnection_PublishMsg(link_.connection(), msg);
   natsMsg_Destroy(msg);
-  if (s != NATS_OK) spdlog::debug("cluster: deleting {}: {}", key, nats_error_text(s));
+  // Sent again at the next tick, like an unanswered one.
+  if (s != NATS_OK) spdlog::debug("cluster: writing {}: {}", w.subject, nats_error_text(s));
+}
+
+void cluster_presence::on_replies(std::vector<engine_reply>& replies) {
+  for (const engine_reply& r : replies) {
+    const auto token = write_tokens_.find(r.token);
+    if (token == write_tokens_.end()) continue;
+    const auto reply = protocol::parse_publish_reply(r.data);
+    if (!reply) continue;  // not an answer (no stream leader yet): sent again
+    // Stored, or refused because the key changed since (a conditional delete that another
+    // node made first): either way there is nothing more to send. Any other refusal is
+    // tried again.
+    if (reply->ack || reply->refusal->err_code == protocol::wrong_last_subject_seq) {
+      writes_.erase(token->second);
+      write_tokens_.erase(token);
+    }
+  }
 }
 
 void cluster_presence::joined(const std::string& room, const std::string& nick) {
@@ -289,6 +326,8 @@ void cluster_presence::on_tick(clock::time_point now) {
   if (now >= next_heartbeat_ && link_.connected_now()) {
     heartbeat();
     next_heartbeat_ = now + heartbeat_every;
+    for (auto& [subject, w] : writes_)
+      if (now - w.last_sent >= heartbeat_every) send(w);
   }
   // Judged only once this node itself has heard NATS for node_timeout without a break.
   if (!link_.connected() || now - hearing_since_ < cluster_.node_timeout) return;

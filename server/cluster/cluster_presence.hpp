@@ -3,6 +3,8 @@
 // whole bucket back in order: a put of another node's member is a join, its delete marker a
 // part, quit or nick change (the marker's Chatd-Why header says which). The nick bucket is read
 // the same way, so /msg finds a nick on any node, which gets the message on PREFIX.pm.INSTANCE.
+// Every write is acknowledged: until JetStream has answered, the latest value of each key is
+// sent again every second (a stream that elects a leader drops what it is sent meanwhile).
 // Each node says it is alive every second on PREFIX.heartbeat (plain NATS, so a JetStream
 // leader election does not silence it). One silent for cluster.node_timeout, while this node
 // has heard NATS all along, is gone: the others delete its members (its clients quit
@@ -22,6 +24,7 @@
 #include "config/config.hpp"
 #include "server/chat/chat_engine.hpp"
 #include "server/cluster/loop_inbox.hpp"
+#include "server/cluster/reply_inbox.hpp"
 #include "server/cluster/stream_reader.hpp"
 
 namespace chatd {
@@ -86,10 +89,25 @@ class cluster_presence final : public presence_engine {
     std::string instance;
   };
 
+  // A write to a bucket key, kept until JetStream acknowledges it or a newer write to the same
+  // key replaces it.
+  struct pending_write {
+    std::uint64_t token = 0;
+    std::string subject;  // $KV.BUCKET.KEY
+    bool removes = false;
+    std::string value;    // a put's
+    std::string why;      // a delete marker's Chatd-Why and Chatd-Text
+    std::string text;
+    std::optional<std::uint64_t> only_if;  // Nats-Expected-Last-Subject-Sequence
+    clock::time_point last_sent;
+  };
   void put(const std::string& key, const std::string& value);
   // A delete marker; with `only_if`, only while the key's latest revision is that one.
   void erase(const std::string& bucket, const std::string& key, const std::string& why,
              const std::string& text, std::optional<std::uint64_t> only_if = std::nullopt);
+  void write(pending_write w);
+  void send(pending_write& w);
+  void on_replies(std::vector<engine_reply>& replies);
   void member_key_deleted(const std::string& room, const std::string& folded,
                           const stream_entry& e);
   void on_state(std::vector<stream_entry>& entries);
@@ -120,6 +138,11 @@ class cluster_presence final : public presence_engine {
   clock::time_point next_heartbeat_{};
   clock::time_point hearing_since_ = clock::now();  // connected without a break since
 
+  std::unordered_map<std::string, pending_write> writes_;  // by subject
+  std::unordered_map<std::uint64_t, std::string> write_tokens_;
+  std::uint64_t next_token_ = 0;
+
+  reply_inbox replies_;
   loop_inbox<pm_item> pm_inbox_;
   loop_inbox<beat_item> beat_inbox_;
   natsSubscription* pm_sub_ = nullptr;

@@ -23,7 +23,8 @@ namespace {
 constexpr std::size_t max_batch_messages = 512;
 constexpr std::size_t max_batch_bytes = 256 * 1024;
 // An unanswered batch is sent again (same id and expected seq: JetStream keeps it once) this
-// often, until cluster.publish_timeout.
+// often, until cluster.publish_timeout; then it is fenced (see room_record::fence), and if
+// even the fence gets no answer by twice the timeout its senders are told unavailable anyway.
 constexpr std::chrono::milliseconds resend_after{1000};
 // Nats-Msg-Id duplicates are caught this long, much longer than any resend.
 constexpr std::int64_t duplicate_window_ns = 120LL * 1000 * 1000 * 1000;
@@ -60,16 +61,10 @@ stream_rooms::stream_rooms(nats_link& link, directory& dir, cluster_metrics& met
       instance_(std::move(instance)),
       stream_name_(cfg.cluster.prefix + "_rooms"),
       subject_prefix_(cfg.cluster.prefix + ".room."),
-      ack_inbox_(dir.executor(), [this](std::vector<ack_item>& acks) { on_acks(acks); }),
+      replies_(dir.executor(), [this](std::vector<engine_reply>& acks) { on_acks(acks); }),
       reader_(dir.executor(), [this](std::vector<stream_entry>& items) { on_stream(items); }) {}
 
-stream_rooms::~stream_rooms() {
-  // Unsubscribing waits for a callback that is running, so none runs after this.
-  if (ack_sub_ != nullptr) {
-    natsSubscription_Unsubscribe(ack_sub_);
-    natsSubscription_Destroy(ack_sub_);
-  }
-}
+stream_rooms::~stream_rooms() = default;
 
 void stream_rooms::start() {
   const std::string subjects = subject_prefix_ + ">";
@@ -103,30 +98,8 @@ void stream_rooms::start() {
                cluster_.replicas, info->State.Msgs, info->State.LastSeq);
   jsStreamInfo_Destroy(info);
 
-  if (ack_sub_ != nullptr) return reader_.start(link_.jetstream(), stream_name_, subjects, false);
-  natsInbox* inbox = nullptr;
-  if (natsInbox_Create(&inbox) != NATS_OK) throw engine_error("cluster: no inbox");
-  ack_prefix_ = std::string(inbox) + ".";
-  natsInbox_Destroy(inbox);
-  s = natsConnection_Subscribe(&ack_sub_, link_.connection(), (ack_prefix_ + "*").c_str(),
-                               &stream_rooms::on_ack_msg, this);
-  if (s == NATS_OK) s = natsSubscription_SetPendingLimits(ack_sub_, -1, -1);
-  if (s != NATS_OK) throw engine_error("cluster: cannot subscribe: " + nats_error_text(s));
-
+  replies_.start(link_.connection());
   reader_.start(link_.jetstream(), stream_name_, subjects, false);
-}
-
-// ---- libnats threads: copy and post ---------------------------------------------------------
-
-void stream_rooms::on_ack_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-  auto* self = static_cast<stream_rooms*>(closure);
-  const std::string_view subject = natsMsg_GetSubject(msg);
-  ack_item item{0, std::string(natsMsg_GetData(msg),
-                               static_cast<std::size_t>(natsMsg_GetDataLength(msg)))};
-  const std::string_view token = subject.substr(std::min(subject.size(), self->ack_prefix_.size()));
-  std::from_chars(token.data(), token.data() + token.size(), item.token);
-  natsMsg_Destroy(msg);
-  self->ack_inbox_.push(std::move(item));
 }
 
 // ---- rooms on this node ------------------------------------------------------------------------
@@ -187,6 +160,7 @@ void stream_rooms::send_next(const std::string& name, room_state& st) {
     st.waiting.pop_front();
   }
   b->payload = protocol::encode_room_record(record);
+  b->msg_id = instance_ + "-" + std::to_string(b->token);
   b->first_sent = clock::now();
   in_flight_[b->token] = name;
   st.in_flight = std::move(b);
@@ -197,16 +171,14 @@ void stream_rooms::send(const std::string& name, batch& b) {
   b.last_sent = clock::now();
   ++b.sends;
   const std::string subject = subject_prefix_ + name;
-  const std::string reply = ack_prefix_ + std::to_string(b.token);
-  // Named by the seqs it takes: two nodes numbering the same seqs at once write the same id,
-  // and JetStream keeps the first (a resend of this batch, the same).
-  const std::string id = name + ":" + b.epoch + ":" + std::to_string(b.first_seq);
+  const std::string reply = replies_.subject(b.fence_token != 0 ? b.fence_token : b.token);
   const std::string expected = std::to_string(b.expected);
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, subject.c_str(), reply.c_str(), b.payload.data(),
                                 static_cast<int>(b.payload.size()));
-  if (s == NATS_OK) s = natsMsgHeader_Set(msg, "Nats-Msg-Id", id.c_str());
-  if (s == NATS_OK)
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg, "Nats-Msg-Id", b.msg_id.c_str());
+  // A fence must be stored whatever was written since: only a duplicate id stops it.
+  if (s == NATS_OK && b.fence_token == 0)
     s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Subject-Sequence", expected.c_str());
   if (s == NATS_OK) s = natsConnection_PublishMsg(link_.connection(), msg);
   natsMsg_Destroy(msg);
@@ -214,9 +186,32 @@ void stream_rooms::send(const std::string& name, batch& b) {
   if (s != NATS_OK) spdlog::debug("cluster: sending to {}: {}", subject, nats_error_text(s));
 }
 
-void stream_rooms::complete(const std::string& name, room_state& st, std::uint64_t first_seq) {
+std::unique_ptr<stream_rooms::batch> stream_rooms::take(room_state& st) {
   std::unique_ptr<batch> b = std::move(st.in_flight);
   in_flight_.erase(b->token);
+  if (b->fence_token != 0) in_flight_.erase(b->fence_token);
+  return b;
+}
+
+void stream_rooms::fence(const std::string& name, batch& b) {
+  spdlog::warn("cluster: no answer from JetStream within cluster.publish_timeout ({} ms) for {} "
+               "messages to room {}; fencing them off",
+               cluster_.publish_timeout.count(), b.requests.size(), name);
+  protocol::room_record record;
+  record.epoch = b.epoch;
+  record.first_seq = b.first_seq;
+  record.node = instance_;
+  record.batch = b.token;
+  record.fence = true;
+  b.payload = protocol::encode_room_record(record);
+  b.fence_token = ++next_token_;
+  in_flight_[b.fence_token] = name;
+  b.settles_at.reset();
+  send(name, b);
+}
+
+void stream_rooms::complete(const std::string& name, room_state& st, std::uint64_t first_seq) {
+  std::unique_ptr<batch> b = take(st);
   metrics_.publish_seconds.observe(
       std::chrono::duration<double>(clock::now() - b->first_sent).count());
   metrics_.records_published.inc();
@@ -239,14 +234,13 @@ void stream_rooms::fail(std::vector<publish_request>& requests, publish_failure 
 }
 
 void stream_rooms::requeue(room_state& st) {
-  std::unique_ptr<batch> b = std::move(st.in_flight);
-  in_flight_.erase(b->token);
+  std::unique_ptr<batch> b = take(st);
   for (auto it = b->requests.rbegin(); it != b->requests.rend(); ++it)
     st.waiting.push_front(std::move(*it));
 }
 
-void stream_rooms::on_acks(std::vector<ack_item>& acks) {
-  for (ack_item& item : acks) {
+void stream_rooms::on_acks(std::vector<engine_reply>& acks) {
+  for (engine_reply& item : acks) {
     const auto at = in_flight_.find(item.token);
     if (at == in_flight_.end()) continue;  // settled already: the stream brought it back
     const std::string name = at->second;
@@ -254,8 +248,17 @@ void stream_rooms::on_acks(std::vector<ack_item>& acks) {
     batch& b = *st.in_flight;
     const auto reply = protocol::parse_publish_reply(item.data);
     if (!reply) continue;  // not an answer: resent at the next tick
+    if (item.token == b.fence_token && reply->ack && !reply->ack->duplicate) {
+      // The fence is stored under the batch's id: the batch never will be.
+      std::unique_ptr<batch> fenced = take(st);
+      fail(fenced->requests, publish_failure::timeout);
+      send_next(name, st);
+      continue;
+    }
+    if (item.token == b.fence_token && !reply->ack) continue;  // tried again at the next tick
     if (reply->ack) {
-      // Stored (or a duplicate of what is stored there): kept or not, reading tells.
+      // Stored (or a duplicate of what is stored there, the fence's answer included: the
+      // batch got in first): kept or not, reading tells.
       b.settles_at = reply->ack->stream_seq;
     } else if (reply->refusal->err_code == protocol::wrong_last_subject_seq) {
       // Another node wrote the room first (or this is a resend of a batch stored already):
@@ -270,8 +273,7 @@ void stream_rooms::on_acks(std::vector<ack_item>& acks) {
     } else {
       spdlog::warn("cluster: JetStream refused a record for room {}: {} (code {})", name,
                    reply->refusal->description, reply->refusal->err_code);
-      std::unique_ptr<batch> failed = std::move(st.in_flight);
-      in_flight_.erase(failed->token);
+      std::unique_ptr<batch> failed = take(st);
       fail(failed->requests, publish_failure::refused);
       send_next(name, st);
       continue;
@@ -293,14 +295,20 @@ void stream_rooms::on_tick(clock::time_point now) {
   for (auto& [name, st] : rooms_) {
     if (!st.in_flight) continue;
     batch& b = *st.in_flight;
-    if (now - b.first_sent >= cluster_.publish_timeout) {
-      spdlog::warn("cluster: no answer from JetStream within cluster.publish_timeout ({} ms) "
-                   "for {} messages to room {}",
-                   cluster_.publish_timeout.count(), b.requests.size(), name);
-      std::unique_ptr<batch> failed = std::move(st.in_flight);
-      in_flight_.erase(failed->token);
+    const auto waited = now - b.first_sent;
+    if (waited >= 2 * cluster_.publish_timeout) {
+      // Not even the fence got an answer: the engine is out of reach. Its senders cannot wait
+      // forever; should the batch still be stored, it is delivered although they were told
+      // otherwise (docs/cluster.md, failures).
+      spdlog::error("cluster: JetStream unreachable for twice cluster.publish_timeout; {} "
+                    "messages to room {} answered unavailable, unfenced",
+                    b.requests.size(), name);
+      std::unique_ptr<batch> failed = take(st);
       fail(failed->requests, publish_failure::timeout);
       send_next(name, st);
+    } else if (waited >= cluster_.publish_timeout && b.fence_token == 0 &&
+               link_.connected_now()) {
+      fence(name, b);
     } else if (now - b.last_sent >= resend_after && link_.connected_now()) {
       send(name, b);
     }
@@ -334,6 +342,12 @@ void stream_rooms::read_record(const stream_entry& item) {
     metrics_.records_malformed.inc();
     spdlog::warn("cluster: stream message {} on {} is not a chatd record; skipped",
                  item.stream_seq, item.subject);
+  } else if (record->fence) {
+    // Takes no seq. This node's own, read before its answer: the batch it fences is out.
+    if (record->node == instance_ && st.in_flight && st.in_flight->token == record->batch) {
+      std::unique_ptr<batch> fenced = take(st);
+      fail(fenced->requests, publish_failure::timeout);
+    }
   } else if (!continues(*st.log, *record)) {
     // Its seqs were taken by a record before it: every node skips it alike.
     ++superseded_;

@@ -25,7 +25,7 @@
 #include "server/chat/chat_engine.hpp"
 #include "server/chat/room.hpp"
 #include "server/cluster/cluster_metrics.hpp"
-#include "server/cluster/loop_inbox.hpp"
+#include "server/cluster/reply_inbox.hpp"
 #include "server/cluster/stream_reader.hpp"
 
 namespace chatd {
@@ -69,6 +69,8 @@ class stream_rooms final : public room_engine {
  private:
   struct batch {
     std::uint64_t token = 0;
+    std::string msg_id;          // Nats-Msg-Id: JetStream keeps one record under it
+    std::uint64_t fence_token = 0;  // the fence's answers, once the batch is given up
     std::uint64_t expected = 0;  // the subject's last stream seq it was written after
     std::uint64_t first_seq = 0;
     std::string epoch;
@@ -88,10 +90,6 @@ class stream_rooms final : public room_engine {
     std::deque<publish_request> waiting;
     std::unique_ptr<batch> in_flight;
   };
-  struct ack_item {
-    std::uint64_t token;
-    std::string data;
-  };
 
   room_state& state(const std::string& name);
   void send_next(const std::string& name, room_state& st);
@@ -100,11 +98,13 @@ class stream_rooms final : public room_engine {
   void settle(const std::string& name, room_state& st);
   void fail(std::vector<publish_request>& requests, publish_failure why);
   void requeue(room_state& st);
-  void on_acks(std::vector<ack_item>& acks);
+  // Takes the batch off the room, forgetting its tokens.
+  std::unique_ptr<batch> take(room_state& st);
+  void fence(const std::string& name, batch& b);
+  void on_acks(std::vector<engine_reply>& acks);
   void on_stream(std::vector<stream_entry>& items);
   void read_record(const stream_entry& item);
 
-  static void on_ack_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
 
   nats_link& link_;
   directory& dir_;
@@ -114,7 +114,6 @@ class stream_rooms final : public room_engine {
   const std::string instance_;
   const std::string stream_name_;
   const std::string subject_prefix_;  // "PREFIX.room."
-  std::string ack_prefix_;            // this node's inbox for publish replies, "…."
 
   std::unordered_map<std::string, room_state> rooms_;
   std::unordered_map<std::uint64_t, std::string> in_flight_;  // token -> room
@@ -123,8 +122,7 @@ class stream_rooms final : public room_engine {
   std::uint64_t superseded_ = 0;
   std::uint64_t start_last_seq_ = 0;  // the stream's last seq at start
 
-  loop_inbox<ack_item> ack_inbox_;
-  natsSubscription* ack_sub_ = nullptr;
+  reply_inbox replies_;
   stream_reader reader_;  // last: destroyed (unsubscribed) first
 };
 

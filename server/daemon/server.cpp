@@ -6,6 +6,7 @@
 #include <csignal>
 #include <utility>
 
+#include <asio/executor_work_guard.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/redirect_error.hpp>
@@ -71,7 +72,23 @@ void server::start(const inherited_listeners& inherited) {
   for (const auto& problem : inherited.problems) spdlog::warn("socket activation: {}", problem);
   // The engine first: a node that cannot reach it at start says so and exits, rather than
   // listen and turn every client away.
-  if (cluster_) cluster_->start();
+  if (cluster_) {
+    cluster_->start();
+    // Read the rooms as the stream has them before anyone can join one: a client joining
+    // earlier would see a room's history arrive as if it were said now.
+    // The guard keeps the loop from running out of work (and stopping) between posts; letting
+    // it go leaves the loop stopped, hence the restart.
+    if (!cluster_->caught_up()) {
+      auto busy = asio::make_work_guard(io_);
+      const auto deadline = clock::now() + std::chrono::seconds(30);
+      while (!cluster_->caught_up() && clock::now() < deadline)
+        io_.run_one_for(std::chrono::milliseconds(100));
+      busy.reset();
+      io_.restart();
+    }
+    if (!cluster_->caught_up())
+      spdlog::warn("cluster: still reading the room stream after 30 s; listening anyway");
+  }
   if (inherited.chat) {
     adopt_listener(acceptor_, *inherited.chat);
     spdlog::info("chat listening on {} (socket from the service manager)",

@@ -35,6 +35,20 @@ TEST(EngineRecord, RoundTrips) {
   EXPECT_TRUE(out->messages[1].action);
 }
 
+TEST(EngineRecord, AFenceHasNoMessagesAndOnlyAFenceMay) {
+  room_record fence = sample();
+  fence.messages.clear();
+  fence.fence = true;
+  const auto out = decode_room_record(encode_room_record(fence));
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(out->fence);
+  EXPECT_TRUE(out->messages.empty());
+  EXPECT_EQ(out->batch, 7u);
+  EXPECT_FALSE(decode_room_record(
+      R"({"e":"AbCdEfGhIj_","s":1,"n":"x","b":1,"v":true,"m":[{"f":"a","t":"b","ts":1,"c":1}]})"));
+  EXPECT_FALSE(decode_room_record(R"({"e":"AbCdEfGhIj_","s":1,"n":"x","b":1,"v":1,"m":[]})"));
+}
+
 TEST(EngineRecord, InvalidUtf8IsStoredReplacedNotRefused) {
   room_record in = sample();
   in.messages[0].text = "bad \xff byte";
