@@ -23,8 +23,8 @@ namespace {
 constexpr std::size_t max_batch_messages = 512;
 constexpr std::size_t max_batch_bytes = 256 * 1024;
 // An unanswered batch is sent again (same id and expected seq: JetStream keeps it once) this
-// often, until cluster.publish_timeout; then it is fenced (see room_record::fence), and if
-// even the fence gets no answer by twice the timeout its senders are told unavailable anyway.
+// often, until cluster.publish_timeout; then it is fenced (see room_record::fence) until the
+// fence is answered, unless NATS is out of reach for twice the timeout.
 constexpr std::chrono::milliseconds resend_after{1000};
 // Nats-Msg-Id duplicates are caught this long, much longer than any resend.
 constexpr std::int64_t duplicate_window_ns = 120LL * 1000 * 1000 * 1000;
@@ -296,11 +296,12 @@ void stream_rooms::on_tick(clock::time_point now) {
     if (!st.in_flight) continue;
     batch& b = *st.in_flight;
     const auto waited = now - b.first_sent;
-    if (waited >= 2 * cluster_.publish_timeout) {
-      // Not even the fence got an answer: the engine is out of reach. Its senders cannot wait
+    if (waited >= 2 * cluster_.publish_timeout && !link_.connected_now()) {
+      // NATS is out of reach, so not even a fence can be written. The senders cannot wait
       // forever; should the batch still be stored, it is delivered although they were told
-      // otherwise (docs/cluster.md, failures).
-      spdlog::error("cluster: JetStream unreachable for twice cluster.publish_timeout; {} "
+      // otherwise (docs/cluster.md, failures). While the link is up the fence is sent until
+      // answered: a stream electing a leader answers nothing for seconds.
+      spdlog::error("cluster: NATS unreachable for twice cluster.publish_timeout; {} "
                     "messages to room {} answered unavailable, unfenced",
                     b.requests.size(), name);
       std::unique_ptr<batch> failed = take(st);

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <set>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -53,6 +54,15 @@ class Cluster : public ::testing::Test {
   static std::unique_ptr<nats_cluster> nats_;
 };
 std::unique_ptr<nats_cluster> Cluster::nats_;
+
+// What a node logged about the cluster, for a failure message.
+std::string cluster_lines(const server_process& node) {
+  std::istringstream log(node.log());
+  std::string out;
+  for (std::string line; std::getline(log, line);)
+    if (line.find("cluster:") != std::string::npos) out += line + "\n";
+  return out;
+}
 
 // Fast enough for a burst of test messages.
 constexpr const char* busy_limits = "limits:\n  rate: 10000\n  burst: 10000\n";
@@ -495,7 +505,8 @@ TEST_F(Cluster, AckedMessagesSurviveTheKillOfANatsServerWhilePublishersOnTwoNode
         << "seq " << seq << " delivered as " << text << ", acked as "
         << (acked == ok_by_seq.end() ? std::string("nothing") : acked->second);
   }
-  EXPECT_EQ(seen_carol.size(), ok_by_seq.size());
+  EXPECT_EQ(seen_carol.size(), ok_by_seq.size())
+      << "node a:\n" << cluster_lines(*a) << "node b:\n" << cluster_lines(*b);
   EXPECT_TRUE(a->wait_for_log("cluster: reconnected to NATS", 20s)) << a->log();
   EXPECT_GE(scrape(metrics_port(*a)).value("chatd_cluster_engine_reconnects_total"), 1);
 }
