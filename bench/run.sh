@@ -650,13 +650,15 @@ nats_core() {  # which core the NATS servers share: server, generator, or their 
 cluster_table() {
   local f="$RESULTS/cluster.jsonl"
   [ -s "$f" ] || return 0
-  echo "| shape | chatd | deliveries/s | messages/s per room | p50 | p99 | gaps / reorders / lost | chatd CPU per node | CPU / local delivery per node | NATS CPU (3 servers) | generator CPU | limited by |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  # Deliveries per subscriber read: how many messages a node's write to a member carried, which
+  # sets much of its CPU per delivery.
+  echo "| shape | chatd | deliveries/s | messages/s per room | p50 | p99 | gaps / reorders / lost | chatd CPU per node | CPU / local delivery per node | deliveries / subscriber read | NATS CPU (3 servers) | generator CPU | limited by |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   jq -r --arg nats_core "$(nats_core)" "$JQ_DEFS $CLUSTER_JQ"'
     if .ok then
-      "| \(shape) | \(if is_cluster then "2 nodes, 3 NATS, R3" else "standalone" end) | \(.deliveries_per_s | num) | \(.published_per_s / .rooms | num) | \(.latency.p50_us | ms) | \(.latency.p99_us | ms) | \(.gaps) / \(.reorders) / \(.lost) | \([.nodes[] | .cpu_share | pct] | join(" / ")) | \([.nodes[] | .cpu_us_per_delivery | node_us] | join(" / ")) | \(if .peers then [.peers[] | .cpu_share | pct] | join(" / ") else "—" end) | \(.generator.cpu_share | pct) | \(cl_limited) |"
+      "| \(shape) | \(if is_cluster then "2 nodes, 3 NATS, R3" else "standalone" end) | \(.deliveries_per_s | num) | \(.published_per_s / .rooms | num) | \(.latency.p50_us | ms) | \(.latency.p99_us | ms) | \(.gaps) / \(.reorders) / \(.lost) | \([.nodes[] | .cpu_share | pct] | join(" / ")) | \([.nodes[] | .cpu_us_per_delivery | node_us] | join(" / ")) | \(.deliveries_per_read) | \(if .peers then [.peers[] | .cpu_share | pct] | join(" / ") else "—" end) | \(.generator.cpu_share | pct) | \(cl_limited) |"
     else
-      "| \(shape) | \(if is_cluster then "2 nodes, 3 NATS, R3" else "standalone" end) | failed: \(.error) | | | | | | | | | |"
+      "| \(shape) | \(if is_cluster then "2 nodes, 3 NATS, R3" else "standalone" end) | failed: \(.error) | | | | | | | | | | |"
     end' "$f"
 }
 
