@@ -149,7 +149,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     exit_code = 1;
     return std::nullopt;
   }
-  if (o.server_pids.size() > 1 && o.server_pids.size() != o.ports.size()) {
+  // One PID for several nodes would pass one node's CPU off as the cluster's.
+  if (!o.server_pids.empty() && o.server_pids.size() != o.ports.size()) {
     std::fprintf(stderr, "chatbench: --server-pid: one PID per --port\n");
     exit_code = 1;
     return std::nullopt;
