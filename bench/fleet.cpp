@@ -5,11 +5,14 @@ namespace chatbench {
 fleet::fleet(asio::io_context& io, const options& opts, connection_handler& handler)
     : io_(io),
       opts_(opts),
-      handler_(handler),
-      server_(asio::ip::make_address(opts.host), opts.port) {}
+      handler_(handler) {
+  const auto address = asio::ip::make_address(opts.host);
+  for (const auto port : opts.ports) servers_.emplace_back(address, port);
+}
 
-std::size_t fleet::add(identity id) {
+std::size_t fleet::add(identity id, std::size_t node) {
   const std::size_t n = conns_.size();
+  node_of_.push_back(node % servers_.size());
   conns_.push_back(std::make_unique<connection>(io_, handler_, n, make_protocol(opts_.server, std::move(id)),
                                                 opts_.read_buffer));
   return n;
@@ -28,11 +31,12 @@ void fleet::note_ready() {
 void fleet::launch(std::size_t id) {
   ++in_setup_;
   asio::ip::address source;  // unspecified: let the kernel choose
-  if (opts_.source_addrs > 1 && server_.address().is_v4()) {
+  const auto& server = servers_[node_of_[id]];
+  if (opts_.source_addrs > 1 && server.address().is_v4()) {
     const auto last = static_cast<unsigned>(1 + id % opts_.source_addrs);
     source = asio::ip::address_v4((127u << 24) | last);
   }
-  conns_[id]->connect(server_, source);
+  conns_[id]->connect(server, source);
 }
 
 void fleet::close_all() {

@@ -26,11 +26,15 @@ load_run::load_run(const options& opts)
       fleet_(io_, opts, *this),
       writer_(opts.size),
       phase_timer_(io_),
-      deadline_(io_) {
+      deadline_(io_),
+      node_delivered_(opts.ports.size(), 0) {
+  // Subscribers and publishers each go round-robin over the nodes, counted over all rooms: a
+  // room's members are split over them, and with one publisher per room the rooms' publishers
+  // alternate between nodes.
   for (std::size_t r = 0; r < opts_.rooms; ++r) {
     const std::string room = opts_.room_prefix + std::to_string(r);
     for (std::size_t s = 0; s < opts_.subscribers; ++s) {
-      fleet_.add(identity{nick_for('s', members_.size()), {room}, false});
+      fleet_.add(identity{nick_for('s', members_.size()), {room}, false}, r * opts_.subscribers + s);
       member m;
       m.room = r;
       m.last_payload_seq.assign(opts_.publishers, 0);
@@ -40,11 +44,13 @@ load_run::load_run(const options& opts)
   for (std::size_t r = 0; r < opts_.rooms; ++r) {
     const std::string room = opts_.room_prefix + std::to_string(r);
     for (std::size_t p = 0; p < opts_.publishers; ++p) {
-      const std::size_t id = fleet_.add(identity{nick_for('p', members_.size()), {room}, true});
+      const auto pub_id = static_cast<std::uint32_t>(r * opts_.publishers + p);
+      const std::size_t id =
+          fleet_.add(identity{nick_for('p', members_.size()), {room}, true}, pub_id);
       member m;
       m.publisher = true;
       m.room = r;
-      m.pub_id = static_cast<std::uint32_t>(r * opts_.publishers + p);
+      m.pub_id = pub_id;
       m.timer = std::make_unique<asio::steady_timer>(io_);
       members_.push_back(std::move(m));
       publishers_.push_back(id);
@@ -124,6 +130,39 @@ load_result load_run::run() {
   for (std::size_t id = 0; id < members_.size(); ++id)
     if (!members_[id].publisher) r.subscriber_reads += fleet_.at(id).reads();
   if (opts_.server_pid) r.server_rss_kib = process_rss_kib(*opts_.server_pid);
+  const double dt = r.measured_s;
+  const auto over_window = [dt](const std::optional<double>& a, const std::optional<double>& b,
+                                std::optional<double>& total, std::optional<double>& share) {
+    if (!a || !b || dt <= 0) return;
+    total = *b - *a;
+    share = *total / dt;
+  };
+  for (std::size_t n = 0; n < opts_.ports.size(); ++n) {
+    node_usage u;
+    u.port = opts_.ports[n];
+    if (n < opts_.server_pids.size()) u.pid = opts_.server_pids[n];
+    for (std::size_t id = 0; id < members_.size(); ++id) {
+      if (fleet_.node_of(id) != n) continue;
+      ++(members_[id].publisher ? u.publishers : u.subscribers);
+    }
+    if (dt > 0) u.delivered = m_end_.node_delivered[n] - m_start_.node_delivered[n];
+    if (n < m_end_.node_cpu.size()) {
+      std::optional<double> wait_total;
+      over_window(m_start_.node_cpu[n], m_end_.node_cpu[n], u.cpu_s, u.cpu_share);
+      over_window(m_start_.node_wait[n], m_end_.node_wait[n], wait_total, u.wait_share);
+    }
+    r.nodes.push_back(u);
+  }
+  for (std::size_t k = 0; k < opts_.peer_pids.size(); ++k) {
+    peer_usage u;
+    u.pid = opts_.peer_pids[k];
+    if (k < m_end_.peer_cpu.size()) {
+      std::optional<double> wait_total;
+      over_window(m_start_.peer_cpu[k], m_end_.peer_cpu[k], u.cpu_s, u.cpu_share);
+      over_window(m_start_.peer_wait[k], m_end_.peer_wait[k], wait_total, u.wait_share);
+    }
+    r.peers.push_back(u);
+  }
   return r;
 }
 
@@ -185,11 +224,30 @@ load_run::snapshot load_run::take_snapshot() const {
       s.subscriber_bytes += c.bytes_read();
     }
   }
+  s.node_delivered = node_delivered_;
   s.cpu = self_cpu();
   s.wait = process_wait_seconds(::getpid());
-  if (opts_.server_pid) {
-    s.server_cpu = process_cpu_seconds(*opts_.server_pid);
-    s.server_wait = process_wait_seconds(*opts_.server_pid);
+  for (const int pid : opts_.server_pids) {
+    s.node_cpu.push_back(process_cpu_seconds(pid));
+    s.node_wait.push_back(process_wait_seconds(pid));
+  }
+  for (const int pid : opts_.peer_pids) {
+    s.peer_cpu.push_back(process_cpu_seconds(pid));
+    s.peer_wait.push_back(process_wait_seconds(pid));
+  }
+  // The server's CPU is that of all its nodes: deliveries per server CPU-second stay the
+  // cost of a delivery, whichever node made it.
+  const auto sum = [](const std::vector<std::optional<double>>& v) -> std::optional<double> {
+    double total = 0;
+    for (const auto& x : v) {
+      if (!x) return std::nullopt;
+      total += *x;
+    }
+    return total;
+  };
+  if (!opts_.server_pids.empty()) {
+    s.server_cpu = sum(s.node_cpu);
+    s.server_wait = sum(s.node_wait);
   }
   return s;
 }
@@ -260,6 +318,7 @@ void load_run::on_delivery(connection& c, std::string_view payload, std::uint64_
     return;
   }
   ++delivered_;
+  ++node_delivered_[fleet_.node_of(c.id())];
   if (measuring_) latency_.record(now_ns > f.sent_ns ? now_ns - f.sent_ns : 0);
   if (room_seq != 0) {
     if (room_seq == m.last_room_seq + 1) {

@@ -49,6 +49,9 @@ class load_run final : private connection_handler {
     std::optional<double> server_cpu;
     std::optional<double> wait;
     std::optional<double> server_wait;
+    std::vector<std::uint64_t> node_delivered;
+    std::vector<std::optional<double>> node_cpu, node_wait;  // per --server-pid
+    std::vector<std::optional<double>> peer_cpu, peer_wait;  // per --peer-pid
   };
 
   void on_ready(connection& c, std::uint64_t base_seq) override;
@@ -84,6 +87,7 @@ class load_run final : private connection_handler {
   bool finished_ = false;
   std::uint64_t setup_start_ns_ = 0, load_start_ns_ = 0, drain_end_ns_ = 0;
   snapshot m_start_, m_end_;
+  std::vector<std::uint64_t> node_delivered_;  // subscriber deliveries per node
   std::uint64_t delivered_ = 0, sent_ = 0, acked_ = 0, pub_deliveries_ = 0;
   std::uint64_t gaps_ = 0, reorders_ = 0, payload_gaps_ = 0, payload_reorders_ = 0;
   std::uint64_t foreign_ = 0, errors_ = 0;

@@ -52,7 +52,11 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       ->transform(CLI::CheckedTransformer(targets, CLI::ignore_case))
       ->option_text("chatd|redis|nats (default chatd)");
   app.add_option("--host", o.host, "server address (loopback only)");
-  app.add_option("--port", o.port, "server port (default 7000 / 6379 / 4222)");
+  app.add_option("--port", o.ports,
+                 "server port (default 7000 / 6379 / 4222); several, comma-separated: nodes of "
+                 "one chatd cluster, each room's subscribers and publishers split over them")
+      ->delimiter(',')
+      ->expected(1, 64);
 
   app.add_option("--rooms", o.rooms, "rooms (channels, subjects)")->check(CLI::Range(1, 100000));
   app.add_option("--subscribers", o.subscribers, "subscribers per room")
@@ -107,7 +111,16 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
 
   app.add_option("--room-prefix", o.room_prefix, "room / channel / subject name prefix");
   app.add_option("--label", o.label, "free text copied into the JSON result");
-  app.add_option("--server-pid", o.server_pid, "server PID: report its RSS and CPU from /proc");
+  app.add_option("--server-pid", o.server_pids,
+                 "server PID: report its RSS and CPU from /proc; with several --port, one per "
+                 "port in the same order (comma-separated)")
+      ->delimiter(',')
+      ->expected(1, 64);
+  app.add_option("--peer-pid", o.peer_pids,
+                 "load mode: processes the servers depend on (NATS of a chatd cluster), "
+                 "comma-separated: their CPU over the measured window is reported")
+      ->delimiter(',')
+      ->expected(1, 64);
   app.add_option("--ready-file", o.ready_file, "idle mode: file written when all are ready");
   app.add_option("--saturation", o.saturation,
                  "generator CPU share (of one core) from which it warns it may be the bottleneck")
@@ -126,7 +139,22 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   }
   if (o.host == "localhost") o.host = "127.0.0.1";
-  if (o.port == 0) o.port = default_port(o.server);
+  if (o.ports.empty()) o.ports.push_back(0);
+  for (auto& p : o.ports)
+    if (p == 0) p = default_port(o.server);
+  o.port = o.ports.front();
+  if (!o.server_pids.empty()) o.server_pid = o.server_pids.front();
+  if (o.ports.size() > 1 && (o.server != target::chatd || o.idle > 0 || o.kept_rooms > 0)) {
+    std::fprintf(stderr, "chatbench: several --port are for chatd's cluster mode, in load mode\n");
+    exit_code = 1;
+    return std::nullopt;
+  }
+  // One PID for several nodes would pass one node's CPU off as the cluster's.
+  if (!o.server_pids.empty() && o.server_pids.size() != o.ports.size()) {
+    std::fprintf(stderr, "chatbench: --server-pid: one PID per --port\n");
+    exit_code = 1;
+    return std::nullopt;
+  }
   for (char c : o.room_prefix) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok || o.room_prefix.size() > 24) {

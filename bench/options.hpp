@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace chatbench {
 
@@ -15,7 +16,9 @@ const char* target_name(target t);
 struct options {
   target server = target::chatd;
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;  // 0: the target's usual port (7000, 6379, 4222)
+  std::uint16_t port = 0;  // 0: the target's usual port (7000, 6379, 4222); ports[0]
+  // Several nodes of one chat (chatd's cluster mode): connections go round-robin over them.
+  std::vector<std::uint16_t> ports;
 
   // Load shape: `rooms` rooms, each with `subscribers` receivers and `publishers` senders.
   std::size_t rooms = 1;
@@ -53,7 +56,9 @@ struct options {
   // Extras.
   std::string room_prefix = "bench";
   std::string label;
-  std::optional<int> server_pid;  // read its VmRSS and CPU time from /proc
+  std::optional<int> server_pid;  // read its VmRSS and CPU time from /proc; server_pids[0]
+  std::vector<int> server_pids;   // one per port: each node's CPU and its local deliveries
+  std::vector<int> peer_pids;     // others the servers rely on (NATS): their CPU is reported
   std::string ready_file;         // idle mode: written once every connection is ready
   double saturation = 0.90;       // generator CPU share of one core that triggers the warning
 };

@@ -59,6 +59,42 @@ json opt(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
+json opt_round(const std::optional<double>& v) { return v ? json(round2(*v)) : json(nullptr); }
+
+// CPU µs per delivery, to 3 decimals: a node's cost per delivery to its own subscribers.
+json us_per(const std::optional<double>& cpu_s, std::uint64_t n) {
+  if (!cpu_s || n == 0) return nullptr;
+  return std::round(*cpu_s * 1e6 / static_cast<double>(n) * 1000) / 1000;
+}
+
+json nodes_json(const load_result& r) {
+  json a = json::array();
+  for (const auto& n : r.nodes) {
+    a.push_back(json{{"port", n.port},
+                     {"pid", opt(n.pid)},
+                     {"subscribers", n.subscribers},
+                     {"publishers", n.publishers},
+                     {"delivered", n.delivered},
+                     {"deliveries_per_s",
+                      r.measured_s > 0 ? std::llround(n.delivered / r.measured_s) : 0},
+                     {"cpu_share", opt_round(n.cpu_share)},
+                     {"cpu_wait_share", opt_round(n.wait_share)},
+                     {"cpu_us_per_delivery", us_per(n.cpu_s, n.delivered)}});
+  }
+  return a;
+}
+
+json peers_json(const load_result& r) {
+  json a = json::array();
+  for (const auto& p : r.peers) {
+    a.push_back(json{{"pid", p.pid},
+                     {"cpu_share", opt_round(p.cpu_share)},
+                     {"cpu_wait_share", opt_round(p.wait_share)},
+                     {"cpu_us_per_delivery", us_per(p.cpu_s, r.delivered)}});
+  }
+  return a;
+}
+
 json common(const options& o, const char* mode) {
   json j{{"tool", "chatbench"}, {"mode", mode}, {"target", target_name(o.server)},
          {"host", o.host},      {"port", o.port}};
@@ -135,6 +171,9 @@ void report_load(const options& o, const load_result& r) {
     j["warning"] = busy_line;
   }
   j["server_rss_kib"] = opt(r.server_rss_kib);
+  j["ports"] = o.ports;
+  j["nodes"] = nodes_json(r);
+  if (!r.peers.empty()) j["peers"] = peers_json(r);
   // chatd's flood control delays lines instead of refusing them, so it shows only as a rate.
   const std::size_t pubs = o.rooms * o.publishers;
   const bool flood_limited = o.server == target::chatd && o.rate == 0 && pubs > 0 && r.ok &&
@@ -175,6 +214,22 @@ void report_load(const options& o, const load_result& r) {
                r.usage.cpu_s, r.usage.wall_s, r.usage.share * 100);
   if (r.usage.server_share) std::fprintf(stderr, "; server %.0f%%", *r.usage.server_share * 100);
   std::fprintf(stderr, "\n");
+  if (r.nodes.size() > 1 || !r.peers.empty()) {
+    for (std::size_t k = 0; k < r.nodes.size(); ++k) {
+      const auto& n = r.nodes[k];
+      std::fprintf(stderr, "  node %zu (port %u): %zu subscribers + %zu publishers, %.0f deliveries/s",
+                   k + 1, static_cast<unsigned>(n.port), n.subscribers, n.publishers,
+                   r.measured_s > 0 ? n.delivered / r.measured_s : 0.0);
+      if (n.cpu_share && n.delivered > 0)
+        std::fprintf(stderr, ", CPU %.0f%% = %.3f us per local delivery", *n.cpu_share * 100,
+                     *n.cpu_s * 1e6 / static_cast<double>(n.delivered));
+      std::fprintf(stderr, "\n");
+    }
+    for (const auto& p : r.peers)
+      if (p.cpu_share)
+        std::fprintf(stderr, "  peer PID %d: CPU %.0f%% of one core (waited %.0f%%)\n", p.pid,
+                     *p.cpu_share * 100, p.wait_share.value_or(0) * 100);
+  }
   if (r.usage.wait_share || r.usage.server_wait_share) {
     std::fprintf(stderr, "  waiting for a CPU (runnable, not running): generator %.0f%%, server %.0f%% of wall time\n",
                  r.usage.wait_share.value_or(0) * 100, r.usage.server_wait_share.value_or(0) * 100);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "histogram.hpp"
 
@@ -40,6 +41,24 @@ struct pipeline_stats {
   double mean_in_flight = 0;             // per publisher, averaged over the window's time
 };
 
+// One node of a chatd cluster (or the one server) over the measured window: what its own
+// subscribers received, and its CPU when its PID is known.
+struct node_usage {
+  std::uint16_t port = 0;
+  std::optional<int> pid;
+  std::size_t subscribers = 0, publishers = 0;
+  std::uint64_t delivered = 0;            // to subscribers connected to this node
+  std::optional<double> cpu_s;            // utime + stime over the window
+  std::optional<double> cpu_share, wait_share;
+};
+
+// A process the servers depend on (a NATS server of the cluster) over the measured window.
+struct peer_usage {
+  int pid = 0;
+  std::optional<double> cpu_s;
+  std::optional<double> cpu_share, wait_share;
+};
+
 struct load_result {
   bool ok = true;
   std::string error;
@@ -69,6 +88,8 @@ struct load_result {
   std::uint64_t errors = 0;
   std::uint64_t subscriber_reads = 0;     // read calls that returned data, on subscribers
   std::optional<std::uint64_t> server_rss_kib;
+  std::vector<node_usage> nodes;  // one per --port
+  std::vector<peer_usage> peers;  // one per --peer-pid
 };
 
 struct idle_result {

@@ -3,13 +3,26 @@
 # docs/benchmarks.md (table, machine, exact commands).
 #
 #   bench/run.sh [SCENARIO...]      SCENARIO: fanout latency rooms idle kept-rooms capacity
-#                                   capacity-one-room metrics-cost all report
+#                                   capacity-one-room metrics-cost cluster all report
 #                                   (default: all; "report" only rewrites docs/benchmarks.md)
 #
 # Each server runs pinned to one core (BENCH_SERVER_CPU, default 0), chatbench to the other
 # (BENCH_GEN_CPU, default 1), each in a session of its own (setsid): with the kernel's autogroup
 # scheduling a session shares CPU as one group, and the two must not split one group's share. Every server is started fresh by this script on a free loopback
 # port and stopped by its PID when the run (or the script) ends.
+#
+# cluster: chatd's cluster mode against one standalone chatd, same shapes, same run. A 3-node
+# nats-server cluster with JetStream (file store under the run's temp folder, routes on loopback)
+# and 2 chatd nodes (cluster.replicas 3), fresh for each shape; chatbench spreads each room's
+# subscribers and publishers over both nodes (--port P1,P2). Shapes: 1 room x 200 subscribers
+# with 2 publishers, unlimited; 100 rooms x 10 subscribers with 1 publisher each, unlimited;
+# 2 publishers x 200 msg/s into 1 room x 200 (latency). With 2 cores the chatd nodes share
+# the server core (BENCH_SERVER_CPU), where the standalone chatd runs alone, and the NATS
+# servers (GOMAXPROCS=1) share chatbench's core (BENCH_NATS_CPU moves them), which chatbench
+# leaves half idle in these runs: each chatd node's CPU then compares with standalone's, and
+# NATS stands apart as it would on its own machines. Reported per node: local deliveries/s,
+# CPU and CPU per local delivery; NATS CPU; which side limited (a full core, or the window of
+# publishes waiting for JetStream to store them).
 #
 # Environment:
 #   BENCH_SECONDS   measured seconds per load run (default 10; e.g. 3 for a quick pass)
@@ -25,6 +38,7 @@
 #   BENCH_ROOM_SHAPES       rooms sweep points, ROOMS:SUBSCRIBERS:PUBLISHERS per room
 #                   (default "1:2000:2 10:200:2 100:20:1 1000:2:1")
 #   BENCH_METRICS_ROUNDS    metrics-cost: runs with metrics on, and as many off (default 3)
+#   BENCH_NATS_CPU  cluster: the core of the NATS servers (default BENCH_GEN_CPU)
 #   BENCH_BUILD_DIR build directory (default build-bench), BENCH_NO_BUILD=1 to skip building,
 #   BENCH_NO_INSTALL=1 to skip apt-get, BENCH_NO_DOC=1 to leave docs/benchmarks.md as it is
 #   (a comparison of two builds: the figures are in $BUILD/bench-results)
@@ -49,6 +63,7 @@ SERVER_CPU=${BENCH_SERVER_CPU:-0}
 GEN_CPU=${BENCH_GEN_CPU:-1}
 TARGETS=${BENCH_TARGETS:-chatd redis nats}
 ROOM_SHAPES=${BENCH_ROOM_SHAPES:-1:2000:2 10:200:2 100:20:1 1000:2:1}
+NATS_CPU=${BENCH_NATS_CPU:-$GEN_CPU}
 
 CHATD="$BUILD/chatd"
 CHATBENCH="$BUILD/bench/chatbench"
@@ -58,25 +73,39 @@ SERVER_PORT=""
 METRICS_PORT=""        # chatd's metrics port, "" when off
 CHATD_EXTRA_LIMITS=""  # YAML lines ending chatd's limits: / rooms: sections (kept-rooms)
 CHATD_EXTRA_ROOMS=""
+CHATD_EXTRA_TOP=""     # YAML sections after rooms: (cluster)
+CLUSTER_PIDS=()        # chatd nodes first, then the NATS servers: stopped in that order
+TARGET_PORTS=""        # chatbench's --port and --server-pid when not SERVER_PORT / SERVER_PID
+TARGET_PIDS=""
 
 log() { printf '== %s\n' "$*" >&2; }
 
 # --- cleanup: stop only what this script started ------------------------------------------
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
+stop_pid() {  # PID: SIGTERM, up to 10 s, then SIGKILL; reaped
+  if kill -0 "$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null || true
     for _ in $(seq 1 100); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
+      kill -0 "$1" 2>/dev/null || break
       sleep 0.1
     done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
+    if kill -0 "$1" 2>/dev/null; then kill -KILL "$1" 2>/dev/null || true; fi
   fi
-  wait "$SERVER_PID" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+stop_server() {
+  [ -n "$SERVER_PID" ] || return 0
+  stop_pid "$SERVER_PID"
   SERVER_PID=""
+}
+# The chatd nodes go before NATS, so that none of them spends its last seconds reconnecting.
+stop_cluster() {
+  local pid
+  for pid in "${CLUSTER_PIDS[@]}"; do stop_pid "$pid"; done
+  CLUSTER_PIDS=()
 }
 cleanup() {
   stop_server
+  stop_cluster
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -117,20 +146,27 @@ raise_fd_limit() {
 # --- servers -------------------------------------------------------------------------------
 port_in_use() { [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]; }
 
-free_port() {
+free_port() {  # [PORTS TO AVOID...]: picked together, none listens yet
   local p
   for _ in $(seq 1 200); do
     p=$((15000 + RANDOM % 17000))   # below the ephemeral range (32768..)
+    case " $* " in *" $p "*) continue ;; esac
     port_in_use "$p" || { echo "$p"; return 0; }
   done
   echo "no free port found" >&2
   return 1
 }
 
-wait_listening() {
-  local port=$1 pid=$2
+free_ports() {  # N: N distinct free ports, one per line
+  local picked=() i
+  for i in $(seq 1 "$1"); do picked+=("$(free_port "${picked[@]}")"); done
+  printf '%s\n' "${picked[@]}"
+}
+
+wait_listening() {  # port pid [log]
+  local port=$1 pid=$2 logf=${3:-$WORK/server.log}
   for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || { echo "server exited at start; its log:" >&2; cat "$WORK/server.log" >&2; return 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "server exited at start; its log:" >&2; cat "$logf" >&2; return 1; }
     [ -n "$(ss -Htln "( sport = :$port )" 2>/dev/null)" ] && return 0
     sleep 0.1
   done
@@ -138,13 +174,15 @@ wait_listening() {
   return 1
 }
 
-chatd_config() {  # file port metrics(on|off)
+chatd_config() {  # file port metrics(on|off|PORT)
   local metrics='""'
   METRICS_PORT=""
-  if [ "$3" = on ]; then
-    METRICS_PORT=$(free_port)
-    metrics="127.0.0.1:$METRICS_PORT"
-  fi
+  case "$3" in
+    on) METRICS_PORT=$(free_port "$2") ;;
+    off) ;;
+    *) METRICS_PORT=$3 ;;
+  esac
+  [ -z "$METRICS_PORT" ] || metrics="127.0.0.1:$METRICS_PORT"
   cat >"$1" <<EOF
 # chatd for benchmarks: flood control and connection limits out of the way, no default room.
 listen:
@@ -165,6 +203,7 @@ rooms:
   default: ""
   history_replay: 0
 ${CHATD_EXTRA_ROOMS}
+${CHATD_EXTRA_TOP}
 EOF
 }
 
@@ -199,7 +238,8 @@ start_server() {
 bench() {
   local scenario=$1 target=$2 limit=$3
   shift 3
-  local args=(--target "$target" --port "$SERVER_PORT" --server-pid "$SERVER_PID" "$@")
+  local args=(--target "$target" --port "${TARGET_PORTS:-$SERVER_PORT}"
+    --server-pid "${TARGET_PIDS:-$SERVER_PID}" "$@")
   printf '%s &\ntaskset -c %s %s %s\n' "$SERVER_CMD" "$GEN_CPU" "${CHATBENCH#"$ROOT"/}" "${args[*]}" \
     >>"$RESULTS/$scenario.commands"
   local label="" a prev=""
@@ -359,6 +399,132 @@ scenario_metrics_cost() {
   ' "$RESULTS/metrics-cost.jsonl" >&2
 }
 
+# --- cluster: 3 nats-server (JetStream) + 2 chatd nodes, beside one standalone chatd -------
+http_status() {  # port path: the HTTP status from 127.0.0.1, 000 when nothing answers
+  curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1$2" || true
+}
+
+# wait_until SECONDS WHAT CMD...: polls CMD every 0.2 s; fails saying WHAT after SECONDS.
+wait_until() {
+  local secs=$1 what=$2 i
+  shift 2
+  for i in $(seq 1 $((secs * 5))); do
+    "$@" && return 0
+    sleep 0.2
+  done
+  echo "not ready after $secs s: $what" >&2
+  return 1
+}
+
+NATS_MONITOR=()  # the NATS servers' monitoring ports
+nats_ready() {
+  local m leader="" l
+  for m in "${NATS_MONITOR[@]}"; do
+    [ "$(http_status "$m" /healthz)" = 200 ] || return 1
+    l=$(curl -s --max-time 1 "http://127.0.0.1:$m/jsz" | jq -r '.meta_cluster.leader // empty' 2>/dev/null)
+    [ -n "$l" ] || return 1
+    [ -z "$leader" ] || [ "$leader" = "$l" ] || return 1   # all name the same leader
+    leader=$l
+  done
+}
+
+NODE_METRICS=()
+nodes_healthy() {
+  local m
+  for m in "${NODE_METRICS[@]}"; do [ "$(http_status "$m" /healthz)" = 200 ] || return 1; done
+}
+
+# start_cluster -> TARGET_PORTS, TARGET_PIDS (chatd nodes, comma-separated), NATS_PIDS,
+# SERVER_CMD; every PID in CLUSTER_PIDS. GOMAXPROCS=1 as in the nats runs: the servers share
+# one core, more Go threads would only contend for it.
+start_cluster() {
+  local ports i j routes pid nats_urls="" nats_pids=() node_pids=() node_ports=()
+  mapfile -t ports < <(free_ports 13)
+  NATS_MONITOR=("${ports[2]}" "${ports[5]}" "${ports[8]}")
+  for i in 0 1 2; do
+    routes=""
+    for j in 0 1 2; do
+      [ "$j" = "$i" ] || routes="$routes${routes:+, }nats-route://127.0.0.1:${ports[3 * j + 1]}"
+    done
+    mkdir -p "$WORK/nats-n$((i + 1))"
+    cat >"$WORK/nats-n$((i + 1)).conf" <<EOF
+server_name: n$((i + 1))
+listen: 127.0.0.1:${ports[3 * i]}
+http: 127.0.0.1:${ports[3 * i + 2]}
+jetstream { store_dir: "$WORK/nats-n$((i + 1))", max_memory_store: 256MB, max_file_store: 2GB }
+cluster { name: chatbench, listen: 127.0.0.1:${ports[3 * i + 1]}, routes: [$routes] }
+EOF
+    GOMAXPROCS=1 setsid taskset -c "$NATS_CPU" nats-server --config "$WORK/nats-n$((i + 1)).conf" \
+      -l "$WORK/nats-n$((i + 1)).log" &
+    pid=$!
+    nats_pids+=("$pid")
+    CLUSTER_PIDS+=("$pid")
+    wait_listening "${ports[3 * i]}" "$pid" "$WORK/nats-n$((i + 1)).log"
+    nats_urls="$nats_urls${nats_urls:+, }\"nats://127.0.0.1:${ports[3 * i]}\""
+  done
+  wait_until 30 "NATS /healthz 200 and one meta leader in /jsz" nats_ready ||
+    { tail -n 20 "$WORK"/nats-n*.log >&2; return 1; }
+  NODE_METRICS=()
+  for i in 1 2; do
+    node_ports+=("${ports[7 + 2 * i]}")
+    NODE_METRICS+=("${ports[8 + 2 * i]}")
+    CHATD_EXTRA_TOP="cluster: {nats: [$nats_urls], node: n$i, replicas: 3, prefix: bench}"
+    chatd_config "$WORK/chatd-n$i.yaml" "${ports[7 + 2 * i]}" "${ports[8 + 2 * i]}"
+    setsid taskset -c "$SERVER_CPU" "$CHATD" --config "$WORK/chatd-n$i.yaml" >"$WORK/chatd-n$i.log" 2>&1 &
+    pid=$!
+    node_pids+=("$pid")
+    CLUSTER_PIDS=("$pid" "${CLUSTER_PIDS[@]}")
+    wait_listening "${ports[7 + 2 * i]}" "$pid" "$WORK/chatd-n$i.log"
+  done
+  CHATD_EXTRA_TOP=""
+  wait_until 60 "chatd nodes' /healthz 200" nodes_healthy ||
+    { tail -n 20 "$WORK"/chatd-n*.log >&2; return 1; }
+  TARGET_PORTS=$(IFS=,; echo "${node_ports[*]}")
+  TARGET_PIDS=$(IFS=,; echo "${node_pids[*]}")
+  NATS_PIDS=$(IFS=,; echo "${nats_pids[*]}")
+  # For the commands file; bench() adds the last " &". chatbench starts once all are healthy.
+  SERVER_CMD=""
+  for i in 1 2 3; do
+    SERVER_CMD+="GOMAXPROCS=1 taskset -c $NATS_CPU nats-server --config nats-n$i.conf &  # JetStream, routes to the other two"$'\n'
+  done
+  SERVER_CMD+="taskset -c $SERVER_CPU ${CHATD#"$ROOT"/} --config chatd-n1.yaml &  # cluster: {nats: [...], node: n1, replicas: 3, prefix: bench}"$'\n'
+  SERVER_CMD+="taskset -c $SERVER_CPU ${CHATD#"$ROOT"/} --config chatd-n2.yaml"
+}
+
+# The three shapes, on a standalone chatd and then on the cluster: LABEL ARGS...
+CLUSTER_SHAPES=(
+  "fanout --rooms 1 --subscribers 200 --publishers 2"
+  "rooms-100 --rooms 100 --subscribers 10 --publishers 1"
+  "latency --rooms 1 --subscribers 200 --publishers 2 --rate 200"
+)
+
+scenario_cluster() {
+  fresh cluster
+  local shape label args i
+  for i in $(seq 1 "$REPEAT"); do
+    for shape in "${CLUSTER_SHAPES[@]}"; do
+      read -r label args <<<"$shape"
+      log "cluster: standalone chatd, $label (run $i of $REPEAT)"
+      start_server chatd
+      # shellcheck disable=SC2086  # the shape's arguments are meant to split
+      bench cluster chatd "$(load_limit)" $args --size 64 --window 128 --warmup "$WARMUP" \
+        --duration "$SECS" --timeout 120 --label "standalone-$label"
+      stop_server
+      log "cluster: 2 chatd nodes over 3 NATS servers (replicas 3), $label (run $i of $REPEAT)"
+      start_cluster
+      # shellcheck disable=SC2086
+      bench cluster chatd "$(load_limit)" $args --size 64 --window 128 --warmup "$WARMUP" \
+        --duration "$SECS" --timeout 120 --peer-pid "$NATS_PIDS" --label "cluster-$label"
+      stop_cluster
+      TARGET_PORTS=""
+      TARGET_PIDS=""
+    done
+  done
+  log "cluster results (chatd nodes on core $SERVER_CPU, NATS on core $NATS_CPU, chatbench on core $GEN_CPU):"
+  cluster_table >&2
+  cluster_floors >&2
+}
+
 # --- docs/benchmarks.md --------------------------------------------------------------------
 # jq definitions shared by the tables and the goals. "limited by" is the verdict on one
 # unlimited run: the server used >= 95 % of its core ("server"), else the generator used
@@ -443,6 +609,80 @@ run_detail_table() {  # scenario [label]
     else
       "| \(.target) | failed | | | | | | | | | | | \(.error) |"
     end' "$f"
+}
+
+# The cluster scenario's runs, standalone and cluster side by side per shape. Processes that
+# share a core saturate it together (their CPU added): the one that used more of a full core is
+# named as the limit. With no core full and every publisher's window full, the runs waited on
+# JetStream's store round trip, which an ok in cluster mode includes.
+# shellcheck disable=SC2016  # jq code
+CLUSTER_JQ='
+def chatd_share: [.nodes[]? | .cpu_share // 0] | add // 0;
+def nats_share: [.peers[]? | .cpu_share // 0] | add // 0;
+def shape: .label | sub("^(standalone|cluster)-"; "");
+def is_cluster: (.label // "") | startswith("cluster-");
+def cl_limited:
+  if (.ok | not) then "—"
+  elif (.rate_per_publisher // 0) > 0 then "— (fixed rate)"
+  elif (is_cluster | not) then limited
+  else chatd_share as $c | nats_share as $n | .generator.cpu_share as $g |
+    (if $nats_core == "server" then $n else 0 end) as $ns |
+    (if $nats_core == "generator" then $n else 0 end) as $ng |
+    if $c + $ns >= 0.95 then
+      (if $ns > $c then "NATS" else "chatd" end) + " (server core full: chatd \($c | pct)" +
+        (if $ns > 0 then ", NATS \($ns | pct)" else "" end) + ")"
+    elif $g >= 0.90 or $g + $ng >= 0.95 then
+      (if $ng > $g then "NATS" else "generator" end) + " (generator core full: chatbench \($g | pct)" +
+        (if $ng > 0 then ", NATS \($ng | pct)" else "" end) + ")"
+    elif $nats_core == "own" and $n >= 0.95 then "NATS (its core full: \($n | pct))"
+    elif (.pipeline.mean_in_flight // 0) >= 0.9 * .window then
+      "NATS round trips: every publisher window full (\(.pipeline.mean_in_flight) of \(.window) in flight on average), an ok waits for JetStream to store at R3; no core full (server core \($c + $ns | pct), generator core \($g + $ng | pct))"
+    else "neither (waiting: \(waits))" end
+  end;
+def node_us: if . == null then "—" else "\(.) µs" end;
+'
+nats_core() {  # which core the NATS servers share: server, generator, or their own
+  if [ "$NATS_CPU" = "$SERVER_CPU" ]; then echo server
+  elif [ "$NATS_CPU" = "$GEN_CPU" ]; then echo generator
+  else echo own; fi
+}
+
+cluster_table() {
+  local f="$RESULTS/cluster.jsonl"
+  [ -s "$f" ] || return 0
+  # Deliveries per subscriber read: how many messages a node's write to a member carried, which
+  # sets much of its CPU per delivery.
+  echo "| shape | chatd | deliveries/s | messages/s per room | p50 | p99 | gaps / reorders / lost | chatd CPU per node | CPU / local delivery per node | deliveries / subscriber read | NATS CPU (3 servers) | generator CPU | limited by |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  jq -r --arg nats_core "$(nats_core)" "$JQ_DEFS $CLUSTER_JQ"'
+    if .ok then
+      "| \(shape) | \(if is_cluster then "2 nodes, 3 NATS, R3" else "standalone" end) | \(.deliveries_per_s | num) | \(.published_per_s / .rooms | num) | \(.latency.p50_us | ms) | \(.latency.p99_us | ms) | \(.gaps) / \(.reorders) / \(.lost) | \([.nodes[] | .cpu_share | pct] | join(" / ")) | \([.nodes[] | .cpu_us_per_delivery | node_us] | join(" / ")) | \(.deliveries_per_read) | \(if .peers then [.peers[] | .cpu_share | pct] | join(" / ") else "—" end) | \(.generator.cpu_share | pct) | \(cl_limited) |"
+    else
+      "| \(shape) | \(if is_cluster then "2 nodes, 3 NATS, R3" else "standalone" end) | failed: \(.error) | | | | | | | | | | |"
+    end' "$f"
+}
+
+# The issue's floors, on the median run of each shape: a room at replicas 3 carries >= 5 000
+# messages/s (unlimited shapes), and a node's CPU per local delivery is within 1.2x standalone.
+cluster_floors() {
+  local f="$RESULTS/cluster.jsonl"
+  [ -s "$f" ] || return 0
+  echo
+  echo "| shape | floor | cluster | standalone | result |"
+  echo "|---|---|---|---|---|"
+  jq -rs --arg nats_core "$(nats_core)" "$JQ_DEFS $CLUSTER_JQ"'
+    def verdict($ok): if $ok then "met" else "not met" end;
+    map(select(.ok)) | group_by(shape)[] |
+    (map(select(is_cluster)) | medrun) as $c | (map(select(is_cluster | not)) | medrun) as $s |
+    select($c != null) |
+    (if ($c.rate_per_publisher // 0) == 0 then
+      ($c.published_per_s / $c.rooms) as $pr |
+      "| \($c | shape) | ≥ 5 000 messages/s per room at replicas 3 | \($pr | num) (limited by: \($c | cl_limited)) | \(if $s then ($s.published_per_s / $s.rooms | num) else "—" end) | \(verdict($pr >= 5000)) |"
+     else empty end),
+    ([$c.nodes[] | .cpu_us_per_delivery // empty] | max) as $cu |
+    ($s.nodes[0].cpu_us_per_delivery // null) as $su |
+    "| \($c | shape) | CPU per local delivery on a node ≤ 1.2x standalone | \($cu | node_us) (worst node) | \($su | node_us) | \(if $cu == null or $su == null then "not run" else "\(verdict($cu <= 1.2 * $su)) (\(($cu / $su * 100 | round) / 100)x)" end) |"
+  ' "$f"
 }
 
 # The throughput goal holds only where chatd is the saturated side.
@@ -807,6 +1047,22 @@ TEMPLATE
       echo "server CPU per delivery on $(fmt_usd "$on_e"), off $(fmt_usd "$off_e") (on/off = $(ratio "$off_e" "$on_e"))."
       echo
     fi
+    if [ -s "$RESULTS/cluster.jsonl" ]; then
+      echo "### Cluster"
+      echo
+      echo "chatd's cluster mode (docs/cluster.md): 2 chatd nodes over a 3-node nats-server cluster"
+      echo "with JetStream (file store, \`cluster.replicas: 3\`), fresh for each shape, beside one"
+      echo "standalone chatd in the same run. chatbench spreads each room's subscribers and publishers"
+      echo "round-robin over the nodes (\`--port P1,P2\`), so most deliveries cross nodes; an ok comes"
+      echo "once JetStream stored the message. The chatd nodes run on core $SERVER_CPU, the NATS servers"
+      echo "(GOMAXPROCS=1) on core $NATS_CPU, chatbench on core $GEN_CPU. CPU per local delivery is a"
+      echo "node's utime + stime over the measured window divided by the deliveries to its own"
+      echo "subscribers; NATS CPU is each server's share of one core."
+      echo
+      cluster_table
+      cluster_floors
+      echo
+    fi
     echo "## Machine"
     echo
     echo "- CPU: $cpu, $nproc cores (server on core $SERVER_CPU, chatbench on core $GEN_CPU); memory $mem"
@@ -820,7 +1076,7 @@ TEMPLATE
     echo "\`BENCH_SECONDS=3 bench/run.sh all\` for a quick pass). The runs behind the figures above:"
     echo
     echo '```sh'
-    for s in fanout latency rooms idle kept-rooms capacity capacity-one-room metrics-cost; do
+    for s in fanout latency rooms idle kept-rooms capacity capacity-one-room metrics-cost cluster; do
       [ -s "$RESULTS/$s.commands" ] || continue
       echo "# $s"
       cat "$RESULTS/$s.commands"
@@ -841,8 +1097,8 @@ scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(all)
 for s in "${scenarios[@]}"; do
   case "$s" in
-    fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|all|report) ;;
-    *) echo "usage: $0 [fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|all|report]..." >&2
+    fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|cluster|all|report) ;;
+    *) echo "usage: $0 [fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|cluster|all|report]..." >&2
        exit 2 ;;
   esac
 done
@@ -864,10 +1120,11 @@ for s in "${scenarios[@]}"; do
     capacity) scenario_capacity ;;
     capacity-one-room) scenario_capacity_one_room ;;
     metrics-cost) scenario_metrics_cost ;;
+    cluster) scenario_cluster ;;
     all)
       scenario_fanout; scenario_latency; scenario_rooms; scenario_idle; scenario_kept_rooms
       scenario_capacity
-      scenario_capacity_one_room; scenario_metrics_cost ;;
+      scenario_capacity_one_room; scenario_metrics_cost; scenario_cluster ;;
     report) ;;
   esac
 done
