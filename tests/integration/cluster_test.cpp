@@ -458,6 +458,9 @@ TEST_F(Cluster, AckedMessagesSurviveTheKillOfANatsServerWhilePublishersOnTwoNode
   } restart{victim};
 
   constexpr int each = 60;
+  // JetStream's leader elections and the ordered consumers' restarts after the kill take
+  // seconds, and tens of seconds in a sanitizer build on two busy cores.
+  constexpr auto recovery = 60s;
   // The senders' oks tell what was stored; the listeners must have exactly those, no more.
   std::map<std::uint64_t, std::string> seen_carol;
   std::map<std::uint64_t, std::string> seen_dave;
@@ -477,7 +480,7 @@ TEST_F(Cluster, AckedMessagesSurviveTheKillOfANatsServerWhilePublishersOnTwoNode
   for (auto [sender, tag] : {std::pair{&alice, "a"}, std::pair{&bob, "b"}}) {
     int answers = 0;  // the k-th answer is about the k-th line: replies keep their order
     while (answers < each) {
-      const json line = sender->read_json(30s);
+      const json line = sender->read_json(recovery);
       if (line.at("type") == "ok") {
         ok_by_seq[line.at("seq")] = tag + std::to_string(answers);
         ++answers;
@@ -491,7 +494,13 @@ TEST_F(Cluster, AckedMessagesSurviveTheKillOfANatsServerWhilePublishersOnTwoNode
   const std::uint64_t last = ok_by_seq.rbegin()->first;
   for (auto [reader, seen] : {std::pair{&carol, &seen_carol}, std::pair{&dave, &seen_dave}}) {
     for (std::uint64_t expect = 1; expect <= last; ++expect) {
-      const json msg = reader->expect_json("msg", 30s);
+      json msg;
+      try {
+        msg = reader->expect_json("msg", recovery);
+      } catch (const std::exception& e) {
+        FAIL() << e.what() << " waiting for seq " << expect << " of " << last << "\nnode a:\n"
+               << cluster_lines(*a) << "node b:\n" << cluster_lines(*b);
+      }
       ASSERT_EQ(msg.at("seq"), expect) << "a gap or a reorder on " << reader->label();
       (*seen)[expect] = msg.at("text");
     }
