@@ -37,16 +37,7 @@ cluster_nicks::~cluster_nicks() {
 
 void cluster_nicks::start() {
   if (kv_ != nullptr) return;  // opened by an earlier attempt
-  kvConfig kc;
-  kvConfig_Init(&kc);
-  kc.Bucket = bucket_.c_str();
-  kc.History = 1;
-  kc.StorageType = js_FileStorage;
-  kc.Replicas = static_cast<int>(cfg_.replicas);
-  natsStatus s = js_CreateKeyValue(&kv_, link_.jetstream(), &kc);
-  if (s != NATS_OK) s = js_KeyValue(&kv_, link_.jetstream(), bucket_.c_str());
-  if (s != NATS_OK)
-    throw engine_error("cluster: cannot open the bucket " + bucket_ + ": " + nats_error_text(s));
+  kv_ = link_.open_bucket(bucket_, cfg_.replicas);
   spdlog::info("cluster: nicks in bucket {}", bucket_);
 }
 

@@ -53,18 +53,8 @@ cluster_presence::~cluster_presence() {
 }
 
 void cluster_presence::start() {
-  kvConfig kc;
-  kvConfig_Init(&kc);
-  kc.Bucket = bucket_.c_str();
-  kc.History = 1;
-  kc.StorageType = js_FileStorage;
-  kc.Replicas = static_cast<int>(cluster_.replicas);
-  kvStore* kv = nullptr;
-  natsStatus s = js_CreateKeyValue(&kv, link_.jetstream(), &kc);
-  if (s != NATS_OK) s = js_KeyValue(&kv, link_.jetstream(), bucket_.c_str());
-  if (s != NATS_OK)
-    throw engine_error("cluster: cannot open the bucket " + bucket_ + ": " + nats_error_text(s));
-  kvStore_Destroy(kv);
+  kvStore_Destroy(link_.open_bucket(bucket_, cluster_.replicas));
+  natsStatus s = NATS_OK;
 
   replies_.start(link_.connection());
   if (pm_sub_ == nullptr) {

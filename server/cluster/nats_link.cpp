@@ -103,6 +103,21 @@ void nats_link::finish_connect() {
   if (natsConnection_GetConnectedUrl(conn_, url, sizeof url) == NATS_OK) server_ = url;
 }
 
+kvStore* nats_link::open_bucket(const std::string& bucket, std::size_t replicas) const {
+  kvConfig kc;
+  kvConfig_Init(&kc);
+  kc.Bucket = bucket.c_str();
+  kc.History = 1;
+  kc.StorageType = js_FileStorage;
+  kc.Replicas = static_cast<int>(replicas);
+  kvStore* kv = nullptr;
+  natsStatus s = js_CreateKeyValue(&kv, js_, &kc);
+  if (s != NATS_OK) s = js_KeyValue(&kv, js_, bucket.c_str());
+  if (s != NATS_OK)
+    throw engine_error("cluster: cannot open the bucket " + bucket + ": " + nats_error_text(s));
+  return kv;
+}
+
 bool nats_link::connected_now() const noexcept {
   return conn_ != nullptr && natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
 }

@@ -44,6 +44,10 @@ class nats_link {
   // engine_error saying why not. Once connected, calling it again does nothing.
   void connect();
 
+  // Makes (or opens) the key-value bucket `bucket`, keeping one value per key, on file, at
+  // `replicas`; the caller owns it. Throws engine_error.
+  kvStore* open_bucket(const std::string& bucket, std::size_t replicas) const;
+
   natsConnection* connection() const noexcept { return conn_; }
   jsCtx* jetstream() const noexcept { return js_; }
   // Right now, from libnats (any thread): publishing while not connected would only buffer.
