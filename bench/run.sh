@@ -39,6 +39,7 @@
 #                   (default "1:2000:2 10:200:2 100:20:1 1000:2:1")
 #   BENCH_METRICS_ROUNDS    metrics-cost: runs with metrics on, and as many off (default 3)
 #   BENCH_NATS_CPU  cluster: the core of the NATS servers (default BENCH_GEN_CPU)
+#   BENCH_CLUSTER_SHAPES    cluster: the shapes to run, by label (default all of them)
 #   BENCH_BUILD_DIR build directory (default build-bench), BENCH_NO_BUILD=1 to skip building,
 #   BENCH_NO_INSTALL=1 to skip apt-get, BENCH_NO_DOC=1 to leave docs/benchmarks.md as it is
 #   (a comparison of two builds: the figures are in $BUILD/bench-results)
@@ -64,6 +65,7 @@ GEN_CPU=${BENCH_GEN_CPU:-1}
 TARGETS=${BENCH_TARGETS:-chatd redis nats}
 ROOM_SHAPES=${BENCH_ROOM_SHAPES:-1:2000:2 10:200:2 100:20:1 1000:2:1}
 NATS_CPU=${BENCH_NATS_CPU:-$GEN_CPU}
+CLUSTER_ONLY=${BENCH_CLUSTER_SHAPES:-}
 
 CHATD="$BUILD/chatd"
 CHATBENCH="$BUILD/bench/chatbench"
@@ -504,6 +506,7 @@ scenario_cluster() {
   for i in $(seq 1 "$REPEAT"); do
     for shape in "${CLUSTER_SHAPES[@]}"; do
       read -r label args <<<"$shape"
+      case " ${CLUSTER_ONLY:-$label} " in *" $label "*) ;; *) continue ;; esac
       log "cluster: standalone chatd, $label (run $i of $REPEAT)"
       start_server chatd
       # shellcheck disable=SC2086  # the shape's arguments are meant to split

@@ -241,11 +241,18 @@ void check_line(std::string_view raw) {
 // same value, and a publish reply is an ack or a refusal, never both.
 void check_engine_input(std::string_view input) {
   if (const auto record = decode_room_record(input)) {
-    FUZZ_CHECK(!record->messages.empty() && record->first_seq >= 1);
+    FUZZ_CHECK(record->messages.empty() == record->fence && record->first_seq >= 1);
     const auto again = decode_room_record(encode_room_record(*record));
     FUZZ_CHECK(again && again->epoch == record->epoch && again->first_seq == record->first_seq &&
                again->node == record->node && again->batch == record->batch &&
+               again->fence == record->fence &&
                again->messages.size() == record->messages.size());
+    for (std::size_t i = 0; i < record->messages.size(); ++i) {
+      const auto& a = again->messages[i];
+      const auto& b = record->messages[i];
+      FUZZ_CHECK(a.from == b.from && a.text == b.text && a.ts == b.ts && a.client == b.client &&
+                 a.action == b.action);
+    }
   }
   if (const auto reply = parse_publish_reply(input)) {
     FUZZ_CHECK(reply->ack.has_value() != reply->refusal.has_value());

@@ -73,6 +73,54 @@ TEST(EngineRecord, RefusesWhatIsNotARecord) {
   }
 }
 
+TEST(EngineRecord, IsWrittenInTheBinaryFormAndTheJsonFormIsStillRead) {
+  const std::string bytes = encode_room_record(sample());
+  ASSERT_FALSE(bytes.empty());
+  EXPECT_EQ(bytes.front(), '\x01');
+  const auto old = decode_room_record(
+      R"({"e":"AbCdEfGhIj_","s":5,"n":"x.1","b":2,"m":[{"f":"al","t":"hi","ts":9,"c":4,"a":true}]})");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->first_seq, 5u);
+  ASSERT_EQ(old->messages.size(), 1u);
+  EXPECT_EQ(old->messages[0].text, "hi");
+  EXPECT_TRUE(old->messages[0].action);
+}
+
+TEST(EngineRecord, RefusesEveryTruncationAndTrailingBytes) {
+  const std::string bytes = encode_room_record(sample());
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(decode_room_record(std::string_view(bytes).substr(0, n))) << n;
+  }
+  EXPECT_FALSE(decode_room_record(bytes + "x"));
+}
+
+TEST(EngineRecord, RefusesBinaryRecordsThatBreakTheRules) {
+  room_record r = sample();
+  r.messages.resize(1);
+  const std::string good = encode_room_record(r);
+  ASSERT_TRUE(decode_room_record(good));
+  // The layout: tag, epoch (11 bytes), first_seq, node, batch, flags, count, message.
+  const std::size_t text_at = good.find("hello");
+  ASSERT_NE(text_at, std::string::npos);
+  std::string bad_utf8 = good;
+  bad_utf8[text_at] = '\xff';
+  EXPECT_FALSE(decode_room_record(bad_utf8));
+  const std::size_t flags_at = 1 + 1 + 11 + 1 + 1 + r.node.size() + 1;
+  ASSERT_EQ(good[flags_at], '\0');
+  std::string unknown_flag = good;
+  unknown_flag[flags_at] = '\x02';
+  EXPECT_FALSE(decode_room_record(unknown_flag));
+  std::string huge_count = good;
+  huge_count[flags_at + 1] = '\x7f';  // 127 messages announced, 1 present
+  EXPECT_FALSE(decode_room_record(huge_count));
+  std::string zero_seq = good;
+  zero_seq[1 + 1 + 11] = '\0';
+  EXPECT_FALSE(decode_room_record(zero_seq));
+  // A varint of eleven continuation bytes is past 64 bits.
+  EXPECT_FALSE(decode_room_record(std::string("\x01\x0b") + "AbCdEfGhIj_" +
+                                  std::string(10, '\xff') + "\x01"));
+}
+
 TEST(PublishReply, ReadsAnAckADuplicateAndARefusal) {
   auto reply = parse_publish_reply(R"({"stream":"chatd_rooms","seq":17})");
   ASSERT_TRUE(reply && reply->ack);
