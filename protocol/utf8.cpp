@@ -1,5 +1,8 @@
 #include "protocol/utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace chatd::protocol {
 
 void append_utf8(std::string& out, char32_t cp) {
@@ -22,6 +25,14 @@ void append_utf8(std::string& out, char32_t cp) {
 
 bool is_valid_utf8(std::string_view text) noexcept {
   for (std::size_t i = 0; i < text.size();) {
+    // Chat is mostly ASCII: eight bytes at a time while no byte has its high bit set.
+    while (i + 8 <= text.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i >= text.size()) break;
     const utf8_sequence seq = decode_utf8(text, i);
     if (!seq.valid) return false;
     i += seq.length;

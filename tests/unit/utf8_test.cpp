@@ -171,5 +171,21 @@ TEST(AppendUtf8, EncodesEveryLength) {
             "\x00" "A\x7F\xC2\x80\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F\xBF\xBF"s);
 }
 
+TEST(IsValidUtf8, FindsABadByteAtAnyOffsetOfALongAsciiText) {
+  // The ASCII fast path reads eight bytes at a time: every offset, and sequences across words.
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'a');
+    text[at] = '\xFF';
+    EXPECT_FALSE(is_valid_utf8(text)) << at;
+    std::string good(40, 'a');
+    good.replace(at, 2, "\xC3\xA9");
+    EXPECT_TRUE(is_valid_utf8(good)) << at;
+    std::string cut(at + 1, 'a');
+    cut.back() = '\xC3';  // a two-byte sequence cut at the end
+    EXPECT_FALSE(is_valid_utf8(cut)) << at;
+  }
+  EXPECT_TRUE(is_valid_utf8(""));
+}
+
 }  // namespace
 }  // namespace chatd::protocol
