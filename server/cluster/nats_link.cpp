@@ -71,6 +71,9 @@ void nats_link::connect() {
   check(natsOptions_SetMaxReconnect(opts_, -1), "reconnect");  // forever: the chat waits
   check(natsOptions_SetReconnectWait(opts_, reconnect_wait_ms), "reconnect wait");
   check(natsOptions_SetPingInterval(opts_, ping_interval_ms), "ping interval");
+  // Every subscription's callback only copies and posts to the loop: one shared delivery
+  // thread does it for all of them, instead of a thread each waking for every message.
+  check(natsOptions_UseGlobalMessageDelivery(opts_, true), "message delivery");
   check(natsOptions_SetMaxPingsOut(opts_, max_pings_out), "pings");
   if (!cfg_.credentials.empty()) {
     check(natsOptions_SetUserCredentialsFromFiles(opts_, cfg_.credentials.c_str(), nullptr),
