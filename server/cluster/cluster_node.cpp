@@ -56,6 +56,8 @@ void cluster_node::start() {
       nicks_.start();
       presence_.start();
       break;
+    } catch (const engine_refused&) {
+      throw;
     } catch (const engine_error& e) {
       if (std::chrono::steady_clock::now() >= deadline) throw;
       spdlog::warn("{} (attempt {}; trying again for up to {} s)", e.what(), attempt,

@@ -20,6 +20,16 @@ void check(natsStatus status, const char* what) {
   if (status != NATS_OK) throw engine_error(std::string(what) + ": " + nats_error_text(status));
 }
 
+void check_connect(natsStatus status) {
+  if (status == NATS_CONNECTION_AUTH_FAILED || status == NATS_NOT_PERMITTED) {
+    throw engine_refused(
+        "connecting to cluster.nats: NATS refused this node's credentials "
+        "(cluster.credentials, or cluster.user and cluster.password): " +
+        nats_error_text(status));
+  }
+  check(status, "connecting to cluster.nats");
+}
+
 }  // namespace
 
 std::string nats_error_text(natsStatus status) {
@@ -57,7 +67,7 @@ nats_link::~nats_link() {
 void nats_link::connect() {
   if (conn_ != nullptr) return;
   if (opts_ != nullptr) {  // an earlier attempt got as far as connecting
-    check(natsConnection_Connect(&conn_, opts_), "connecting to cluster.nats");
+    check_connect(natsConnection_Connect(&conn_, opts_));
     return finish_connect();
   }
   check(natsOptions_Create(&opts_), "nats options");
@@ -95,7 +105,7 @@ void nats_link::connect() {
   check(natsOptions_SetClosedCB(opts_, &nats_link::on_closed, this), "callback");
   check(natsOptions_SetErrorHandler(opts_, &nats_link::on_async_error, this), "callback");
 
-  check(natsConnection_Connect(&conn_, opts_), "connecting to cluster.nats");
+  check_connect(natsConnection_Connect(&conn_, opts_));
   finish_connect();
 }
 

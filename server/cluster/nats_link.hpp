@@ -21,6 +21,11 @@ namespace chatd {
 struct engine_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// NATS turned this node's credentials down: trying again would not help, so start gives up
+// at once.
+struct engine_refused : engine_error {
+  using engine_error::engine_error;
+};
 
 // natsStatus as text, with libnats's last error detail when it has one.
 std::string nats_error_text(natsStatus status);

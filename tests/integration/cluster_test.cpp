@@ -530,5 +530,36 @@ TEST_F(Cluster, StandaloneHasNoClusterSeries) {
   EXPECT_EQ(http_get(metrics_port(*a), "/healthz").status, 200);
 }
 
+// NATS with authorization, as operators run it: a node with the right user and password is
+// one of the chat; one with a wrong password says what NATS refused and exits at once rather
+// than retrying what cannot succeed.
+TEST(ClusterAuth, ANodeSignsInWithItsUserAndPasswordAndAWrongOneExitsSayingSo) {
+  nats_cluster nats(3, nats_ready_timeout,
+                    "authorization {\n  user: chatd\n  password: \"s3cret-pw\"\n}\n");
+  std::string urls;
+  for (const std::string& url : nats.urls()) urls += (urls.empty() ? "" : ", ") + url;
+  const auto yaml = [&](const std::string& password) {
+    return "cluster:\n  nats: [" + urls + "]\n  node: a\n  replicas: 3\n  prefix: auth\n" +
+           "  user: chatd\n  password: " + password + "\nrooms:\n  default: \"\"\n";
+  };
+  {
+    server_process a(yaml("s3cret-pw"), metrics_listen_args());
+    EXPECT_EQ(http_get(metrics_port(a), "/healthz").status, 200);
+    test_client alice = json_client(a, "alice", "");
+    join(alice, "dev");
+    alice.send_line("signed in");
+    EXPECT_EQ(alice.expect_ok("say").at("seq"), 1);
+  }
+  launch_options no_wait;
+  no_wait.wait_for_listening = false;
+  server_process wrong(yaml("not-the-password"), metrics_listen_args(), no_wait);
+  const auto code = wrong.wait_exit(10s);
+  ASSERT_TRUE(code) << "still running with a wrong password\n" << wrong.log();
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(wrong.log().find("NATS refused this node's credentials"), std::string::npos)
+      << wrong.log();
+  EXPECT_EQ(wrong.log().find("not-the-password"), std::string::npos) << "the password was logged";
+}
+
 }  // namespace
 }  // namespace chatd::integration

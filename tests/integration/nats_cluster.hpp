@@ -62,9 +62,12 @@ class nats_cluster {
   // Starts `size` servers and waits (up to `ready_timeout`) until they are ready for JetStream
   // (see wait_ready). Ports are picked free on 127.0.0.1; if another process takes one before a
   // server binds it, every server is started again on new ports (three attempts in all).
+  // `extra`: more of each server's configuration (authorization, say).
   explicit nats_cluster(std::size_t size = 3,
-                        std::chrono::milliseconds ready_timeout = nats_ready_timeout)
-      : dir_("chatd-nats"), binary_(nats_server_binary()), servers_(size) {
+                        std::chrono::milliseconds ready_timeout = nats_ready_timeout,
+                        std::string extra = {})
+      : dir_("chatd-nats"), binary_(nats_server_binary()), extra_(std::move(extra)),
+        servers_(size) {
     if (size == 0) throw std::invalid_argument("nats_cluster: no server");
     for (int attempt = 1;; ++attempt) {
       assign_ports();
@@ -316,7 +319,7 @@ class nats_cluster {
            "  name: chatd-test\n"
            "  listen: 127.0.0.1:" + std::to_string(at(i).route_port) + "\n" +
            "  routes: [" + routes + "]\n" +
-           "}\n";
+           "}\n" + extra_;
   }
 
   std::optional<http_reply> monitor_get(std::size_t i, std::string_view target) const {
@@ -424,6 +427,7 @@ class nats_cluster {
 
   temp_dir dir_;  // declared first: removed only after every server has been stopped
   std::string binary_;
+  std::string extra_;
   std::vector<server> servers_;
 };
 
