@@ -48,7 +48,11 @@ cluster_metrics::cluster_metrics(metrics::registry& reg, std::function<bool()> c
                                      "writer numbers them again.")),
       nick_claims_failed(one_counter(reg, "chatd_cluster_nick_claims_failed_total",
                                      "Nick claims answered unavailable because NATS could not "
-                                     "be asked.")) {
+                                     "be asked.")),
+      reader_restarts(one_counter(reg, "chatd_cluster_stream_reader_restarts_total",
+                                  "Times this node started reading the room stream again "
+                                  "because its reading stalled behind what JetStream had "
+                                  "stored.")) {
   reg.add_callback_gauge("chatd_cluster_engine_connected",
                          "1 while this node is connected to NATS, else 0.")
       .add({}, [connected = std::move(connected)] { return connected() ? 1.0 : 0.0; });

@@ -29,6 +29,7 @@ class cluster_metrics {
   metrics::counter& records_malformed;   // stream messages that were not records
   metrics::counter& records_superseded;  // records whose seqs another record took first
   metrics::counter& nick_claims_failed;  // the engine could not be asked
+  metrics::counter& reader_restarts;     // the room stream's reading stalled and started again
   metrics::counter& failures(publish_failure why) {
     return *failures_[static_cast<std::size_t>(why)];
   }

@@ -5,9 +5,13 @@
 
 #include <nats/nats.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
@@ -24,6 +28,7 @@ struct stream_entry {
   std::string operation;       // KV-Operation: "" for a put, DEL or PURGE
   std::string why;             // Chatd-Why, on a member's delete marker
   std::string text;            // Chatd-Text, the same
+  std::uint64_t generation = 0;  // which of the reader's consumers delivered it
 };
 
 class stream_reader {
@@ -40,11 +45,38 @@ class stream_reader {
   void start(jsCtx* js, const std::string& stream, const std::string& filter,
              bool last_per_subject);
 
- private:
-  static void on_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
+  // Loop only. Reading stalled (the owner knows the stream went further): a new ordered
+  // consumer from `from_seq`, made on a thread of its own, since deleting and creating
+  // consumers waits on JetStream. Nothing the old consumer still delivers reaches the handler.
+  // False (and nothing done) while an earlier restart is under way.
+  bool restart(std::uint64_t from_seq);
+  std::uint64_t restarts() const noexcept { return generation_; }
 
+ private:
+  // A consumer's callback closure: which reader, and which of its consumers.
+  struct consumer {
+    stream_reader* reader;
+    std::uint64_t generation;
+  };
+  static void on_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
+  natsSubscription* subscribe(consumer& closure, std::uint64_t from_seq, natsStatus& status);
+  void deliver(std::vector<stream_entry>& entries);
+
+  handler on_entries_;
   loop_inbox<stream_entry> inbox_;
-  natsSubscription* sub_ = nullptr;
+  jsCtx* js_ = nullptr;
+  std::string stream_;
+  std::string filter_;
+  bool last_per_subject_ = false;
+
+  std::uint64_t generation_ = 0;  // loop only: the consumer whose entries are delivered
+  // Every consumer's closure, kept until the reader goes: libnats may still be in a callback
+  // of one just unsubscribed.
+  std::vector<std::unique_ptr<consumer>> consumers_;
+  std::mutex sub_mutex_;                // the restart thread swaps sub_
+  natsSubscription* sub_ = nullptr;     // guarded by sub_mutex_
+  std::thread restarter_;
+  std::atomic<bool> restarting_{false};
 };
 
 }  // namespace chatd

@@ -260,11 +260,13 @@ void stream_rooms::on_acks(std::vector<engine_reply>& acks) {
       // Stored (or a duplicate of what is stored there, the fence's answer included: the
       // batch got in first): kept or not, reading tells.
       b.settles_at = reply->ack->stream_seq;
+      acked_up_to_ = std::max(acked_up_to_, reply->ack->stream_seq);
     } else if (reply->refusal->err_code == protocol::wrong_last_subject_seq) {
       // Another node wrote the room first (or this is a resend of a batch stored already):
       // reading up to the seq the engine named tells which.
       metrics_.conflicts.inc();
       b.settles_at = protocol::refusal_last_seq(*reply->refusal).value_or(b.expected + 1);
+      acked_up_to_ = std::max(acked_up_to_, *b.settles_at);  // the stream is that far at least
     } else if (b.sends > 1) {
       // Another copy may be stored: the next answer, the stream or the timeout decides.
       spdlog::debug("cluster: JetStream refused a copy of a record for room {}: {}", name,
@@ -292,6 +294,7 @@ void stream_rooms::settle(const std::string& name, room_state& st) {
 }
 
 void stream_rooms::on_tick(clock::time_point now) {
+  watch_reading(now);
   for (auto& [name, st] : rooms_) {
     if (!st.in_flight) continue;
     batch& b = *st.in_flight;
@@ -316,6 +319,27 @@ void stream_rooms::on_tick(clock::time_point now) {
   }
 }
 
+// libnats restarts an ordered consumer by itself after a gap or missed heartbeats, but after a
+// NATS server dies that can take long while JetStream elects leaders, and senders wait on
+// reading their records back. When the engine has acked records this node has not read for
+// half of cluster.publish_timeout, reading starts again from the last seq read (what was
+// read is read again and skipped, nothing is missed), early enough for waiting senders to
+// get their ok rather than a fence.
+void stream_rooms::watch_reading(clock::time_point now) {
+  if (consumed_ != consumed_at_check_ || acked_up_to_ <= consumed_ || !link_.connected_now()) {
+    consumed_at_check_ = consumed_;
+    read_progress_at_ = now;
+    return;
+  }
+  if (now - read_progress_at_ < cluster_.publish_timeout / 2) return;
+  if (!reader_.restart(consumed_ + 1)) return;
+  metrics_.reader_restarts.inc();
+  spdlog::warn("cluster: reading the stream {} stalled at seq {} behind seq {} stored; "
+               "reading again from seq {}",
+               stream_name_, consumed_, acked_up_to_, consumed_ + 1);
+  read_progress_at_ = now;  // the new consumer gets as long
+}
+
 void stream_rooms::on_reconnected() {
   for (auto& [name, st] : rooms_)
     if (st.in_flight) send(name, *st.in_flight);
@@ -328,7 +352,9 @@ void stream_rooms::on_stream(std::vector<stream_entry>& items) {
 }
 
 void stream_rooms::read_record(const stream_entry& item) {
-  if (item.stream_seq > consumed_) consumed_ = item.stream_seq;
+  // The stream comes in order; anything at or below consumed_ is a consumer starting over.
+  if (item.stream_seq <= consumed_) return;
+  consumed_ = item.stream_seq;
   const std::string_view subject = item.subject;
   if (subject.size() <= subject_prefix_.size() ||
       subject.compare(0, subject_prefix_.size(), subject_prefix_) != 0)

@@ -104,6 +104,7 @@ class stream_rooms final : public room_engine {
   void on_acks(std::vector<engine_reply>& acks);
   void on_stream(std::vector<stream_entry>& items);
   void read_record(const stream_entry& item);
+  void watch_reading(clock::time_point now);
 
 
   nats_link& link_;
@@ -121,6 +122,11 @@ class stream_rooms final : public room_engine {
   std::uint64_t consumed_ = 0;        // the stream seq read so far
   std::uint64_t superseded_ = 0;
   std::uint64_t start_last_seq_ = 0;  // the stream's last seq at start
+  // The watchdog on reading: the furthest stream seq the engine acked to this node, and when
+  // consumed_ last moved (or was last checked while nothing was due).
+  std::uint64_t acked_up_to_ = 0;
+  std::uint64_t consumed_at_check_ = 0;
+  clock::time_point read_progress_at_{};
 
   reply_inbox replies_;
   stream_reader reader_;  // last: destroyed (unsubscribed) first

@@ -64,6 +64,24 @@ std::string cluster_lines(const server_process& node) {
   return out;
 }
 
+// One request in NATS's own text protocol, as the `nats` tool sends it (the tests call
+// JetStream's API with it): the reply's payload, or nullopt.
+std::optional<std::string> nats_request(std::uint16_t port, const std::string& subject,
+                                        const std::string& payload = {}) {
+  test_client c(port, "nats");
+  if (!c.read_line()) return std::nullopt;  // INFO
+  c.send_raw("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB _INBOX.chatdtest 1\r\n"
+             "PUB " + subject + " _INBOX.chatdtest " + std::to_string(payload.size()) + "\r\n" +
+             payload + "\r\n");
+  for (int lines = 0; lines < 20; ++lines) {
+    const auto line = c.read_line(5s);
+    if (!line) return std::nullopt;
+    if (line->rfind("MSG _INBOX.chatdtest ", 0) == 0) return c.read_line();
+    if (*line == "PING") c.send_raw("PONG\r\n");
+  }
+  return std::nullopt;
+}
+
 // Fast enough for a burst of test messages.
 constexpr const char* busy_limits = "limits:\n  rate: 10000\n  burst: 10000\n";
 
@@ -518,6 +536,47 @@ TEST_F(Cluster, AckedMessagesSurviveTheKillOfANatsServerWhilePublishersOnTwoNode
       << "node a:\n" << cluster_lines(*a) << "node b:\n" << cluster_lines(*b);
   EXPECT_TRUE(a->wait_for_log("cluster: reconnected to NATS", 20s)) << a->log();
   EXPECT_GE(scrape(metrics_port(*a)).value("chatd_cluster_engine_reconnects_total"), 1);
+}
+
+// Reading the room stream can stall for long (a dead NATS server's JetStream electing
+// leaders while libnats restarts its consumer). Here the node's consumer is deleted under
+// it: the node sees JetStream ack records it has not read, reads again from the last seq
+// read within about cluster.publish_timeout, and the sender's ok comes; nothing is missed or
+// read twice.
+TEST_F(Cluster, ANodeWhoseReadingStallsReadsAgainFromWhereItWas) {
+  const std::string fast = "  publish_timeout: 1s\n";
+  auto a = node("a", busy_limits, fast);
+  auto b = node("b", busy_limits, fast);
+  test_client alice = json_client(*a, "alice", "");
+  test_client bob = json_client(*b, "bob", "");
+  join_all({&alice, &bob}, "dev");
+  alice.send_line("before");
+  EXPECT_EQ(alice.expect_ok("say").at("seq"), 1);
+  check_msg(bob.expect_json("msg"), "dev", "alice", "before");
+
+  const std::string stream = prefix() + "_rooms";
+  const std::vector<std::string> consumers = nats_->consumers_of(stream);
+  ASSERT_EQ(consumers.size(), 2u) << "one ordered consumer per node";
+  for (const std::string& consumer : consumers) {
+    const auto reply = nats_request(nats_->client_port(0),
+                                    "$JS.API.CONSUMER.DELETE." + stream + "." + consumer);
+    ASSERT_TRUE(reply && reply->find("\"success\":true") != std::string::npos)
+        << consumer << ": " << reply.value_or("no reply");
+  }
+
+  // Both nodes' reading is stalled; each finds out when its own record is acked.
+  alice.send_line("after");
+  const json ok = alice.expect_ok("say", 10s);
+  EXPECT_EQ(ok.at("seq"), 2);
+  bob.send_line("from b");
+  check_msg(bob.expect_json("msg", 10s), "dev", "alice", "after");  // the stream's order
+  EXPECT_EQ(bob.expect_ok("say", 10s).at("seq"), 3);
+  check_msg(alice.expect_json("msg", 10s), "dev", "bob", "from b");
+  alice.expect_quiet_json();
+  bob.expect_quiet_json();
+  EXPECT_GE(scrape(metrics_port(*a)).value("chatd_cluster_stream_reader_restarts_total"), 1)
+      << cluster_lines(*a);
+  EXPECT_TRUE(a->wait_for_log("reading the stream")) << cluster_lines(*a);
 }
 
 TEST_F(Cluster, StandaloneHasNoClusterSeries) {

@@ -219,6 +219,27 @@ class nats_cluster {
 
   // GET `target` from server i's monitoring port: the JSON body of a 200 answer, or nullopt (no
   // answer within 1 s, another status, not JSON).
+  // The names of the consumers of `stream` that any running server hosts (/jsz).
+  std::vector<std::string> consumers_of(const std::string& stream) const {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < size(); ++i) {
+      if (!at(i).process) continue;
+      const auto jsz = monitor_json(i, "/jsz?accounts=true&streams=true&consumers=true");
+      if (!jsz) continue;
+      for (const auto& account : jsz->value("account_details", nlohmann::json::array())) {
+        for (const auto& st : account.value("stream_detail", nlohmann::json::array())) {
+          if (st.value("name", "") != stream) continue;
+          for (const auto& c : st.value("consumer_detail", nlohmann::json::array())) {
+            const std::string name = c.value("name", "");
+            if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
+              names.push_back(name);
+          }
+        }
+      }
+    }
+    return names;
+  }
+
   std::optional<nlohmann::json> monitor_json(std::size_t i, std::string_view target) const {
     const auto reply = monitor_get(i, target);
     if (!reply || reply->status != 200) return std::nullopt;
