@@ -54,4 +54,13 @@ std::string epoch_token(std::uint64_t bits) {
   return token;
 }
 
+std::string derived_epoch(std::string_view seed) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : seed) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return epoch_token(hash);
+}
+
 }  // namespace chatd::protocol

@@ -40,5 +40,8 @@ bool is_valid_epoch(std::string_view epoch) noexcept;
 inline constexpr std::size_t max_epoch_len = 32;
 // The epoch chatd makes from 64 random bits: 11 characters of the URL-safe base64 alphabet.
 std::string epoch_token(std::uint64_t bits);
+// An epoch every node derives alike from `seed` (64-bit FNV-1a, fixed here so that nodes of
+// different builds agree): what a cluster room with no message yet is numbered in.
+std::string derived_epoch(std::string_view seed);
 
 }  // namespace chatd::protocol

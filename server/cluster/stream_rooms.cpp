@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/engine_record.hpp"
+#include "protocol/names.hpp"
 #include "server/chat/chat_client.hpp"
 #include "server/chat/directory.hpp"
 #include "server/chat/memory_room_log.hpp"
@@ -94,6 +95,7 @@ void stream_rooms::start() {
                        nats_error_text(s));
   }
   start_last_seq_ = info->State.LastSeq;
+  stream_created_ns_ = info->Created;
   spdlog::info("cluster: stream {} ({} replicas, {} messages, last seq {})", stream_name_,
                cluster_.replicas, info->State.Msgs, info->State.LastSeq);
   jsStreamInfo_Destroy(info);
@@ -106,7 +108,14 @@ void stream_rooms::start() {
 
 stream_rooms::room_state& stream_rooms::state(const std::string& name) {
   auto [it, added] = rooms_.try_emplace(name);
-  if (added) it->second.log = std::make_shared<memory_room_log>(history_, dir_.new_epoch());
+  // Every node numbers a room with no record yet in the same epoch, so that a client who
+  // joined it empty on one node resumes on another: derived from the stream's creation (a
+  // stream made again is another numbering) and the room. Records carry their epoch, and
+  // a room's first record read sets it in any case.
+  if (added) {
+    it->second.log = std::make_shared<memory_room_log>(
+        history_, protocol::derived_epoch(std::to_string(stream_created_ns_) + "\n" + name));
+  }
   return it->second;
 }
 

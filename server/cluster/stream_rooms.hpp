@@ -122,6 +122,7 @@ class stream_rooms final : public room_engine {
   std::uint64_t consumed_ = 0;        // the stream seq read so far
   std::uint64_t superseded_ = 0;
   std::uint64_t start_last_seq_ = 0;  // the stream's last seq at start
+  std::int64_t stream_created_ns_ = 0;  // when JetStream made the stream: seeds room epochs
   // The watchdog on reading: the furthest stream seq the engine acked to this node, and when
   // consumed_ last moved (or was last checked while nothing was due).
   std::uint64_t acked_up_to_ = 0;

@@ -135,6 +135,36 @@ TEST_F(Cluster, AMessageCrossesNodesWithOneSeqAndItsOkComesOnceStored) {
   bob.expect_quiet_json();
 }
 
+// A room with no message yet has the same epoch on every node, so a client that joined it
+// empty resumes on another node with what its join ok said, and sees nothing twice.
+TEST_F(Cluster, AnEmptyRoomHasOneEpochOnEveryNode) {
+  auto a = node("a");
+  auto b = node("b");
+  test_client alice = json_client(*a, "alice", "");
+  test_client bob = json_client(*b, "bob", "");
+  const json bob_join = join(bob, "quiet");
+  const json alice_join = join(alice, "quiet");
+  EXPECT_EQ(bob_join.at("seq"), 0);
+  EXPECT_EQ(alice_join.at("epoch"), bob_join.at("epoch"));
+  EXPECT_EQ(bob.expect_json("join", 10s).at("nick"), "alice");  // from the other node
+  alice.sync_json();
+  alice.send_line("first words");
+  EXPECT_EQ(alice.expect_ok("say").at("seq"), 1);
+  check_msg(bob.expect_json("msg"), "quiet", "alice", "first words");
+
+  // Bob resumes on node a from what his join said: the one message, complete.
+  test_client again = json_client(*a, "bob2", "");
+  again.send_line("/join quiet since 0 " + bob_join.at("epoch").get<std::string>());
+  const json ok = again.expect_ok("join");
+  EXPECT_EQ(ok.at("epoch"), bob_join.at("epoch"));
+  EXPECT_EQ(ok.value("complete", false), true) << ok.dump();
+  const json replayed = again.expect_json("msg");
+  EXPECT_EQ(replayed.at("text"), "first words");
+  EXPECT_EQ(replayed.at("seq"), 1);
+  EXPECT_EQ(replayed.value("history", false), true);
+  again.expect_quiet_json();
+}
+
 TEST_F(Cluster, PublishersOnTwoNodesGetOneGaplessOrderSeenAlikeEverywhere) {
   auto a = node("a", busy_limits);
   auto b = node("b", busy_limits);

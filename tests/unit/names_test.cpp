@@ -101,6 +101,16 @@ TEST(Epoch, AcceptsOneTo32OfTheUrlSafeCharacters) {
   EXPECT_FALSE(is_valid_epoch("\xc3\xa9"));
 }
 
+TEST(Epoch, ADerivedEpochIsValidTheSameForTheSameSeedAndFixed) {
+  const std::string a = derived_epoch("1764690000123456789\ndev");
+  EXPECT_TRUE(is_valid_epoch(a));
+  EXPECT_EQ(a, derived_epoch("1764690000123456789\ndev"));
+  EXPECT_NE(a, derived_epoch("1764690000123456789\ndev2"));
+  EXPECT_NE(a, derived_epoch("1764690000123456790\ndev"));
+  // Nodes of different builds must agree: the hash is FNV-1a 64, not std::hash.
+  EXPECT_EQ(derived_epoch(""), epoch_token(14695981039346656037ULL));
+}
+
 TEST(Epoch, TokensAreValidAndTellTheirBitsApart) {
   std::set<std::string> seen;
   for (std::uint64_t bits : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{63},
