@@ -94,21 +94,25 @@ json join(test_client& c, const std::string& room) {
 // Joins `clients` (on any nodes) to `room` and waits until each sees all of them in /who:
 // what one node tells the others arrives a moment later. Then the join events they got are
 // read, so each has nothing pending.
+// Waits until `c` sees `members` in /who of `room` (what other nodes tell comes a moment
+// later), reading what came meanwhile.
+void wait_for_members(test_client& c, const std::string& room, std::size_t members) {
+  std::size_t seen = 0;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        c.send_line("/who " + room);
+        for (;;) {
+          const json line = c.read_json();
+          if (line.at("type") == "who") return (seen = line.at("total")) == members;
+        }
+      },
+      10s, "every member in /who"))
+      << c.label() << " sees " << seen;
+}
+
 void join_all(const std::vector<test_client*>& clients, const std::string& room) {
   for (test_client* c : clients) join(*c, room);
-  for (test_client* c : clients) {
-    std::size_t seen = 0;
-    EXPECT_TRUE(wait_until(
-        [&] {
-          c->send_line("/who " + room);
-          for (;;) {
-            const json line = c->read_json();
-            if (line.at("type") == "who") return (seen = line.at("total")) == clients.size();
-          }
-        },
-        10s, "every member in /who"))
-        << c->label() << " sees " << seen;
-  }
+  for (test_client* c : clients) wait_for_members(*c, room, clients.size());
   for (test_client* c : clients) c->sync_json();
 }
 
@@ -456,6 +460,9 @@ TEST_F(Cluster, AKilledNodesClientsQuitEverywhereAndItsNicksAreFreedWithinTheBou
     const json ok = join(bob, "dev");
     epoch = ok.at("epoch");
     EXPECT_EQ(alice.expect_json("join", 10s).at("nick"), "bob");
+    // Node b may hear of alice's join after bob's: that event, if any, is read here.
+    wait_for_members(bob, "dev", 2);
+    bob.sync_json();
     bob.send_line("said before the crash");
     seq = bob.expect_ok("say").at("seq");
     EXPECT_EQ(alice.expect_json("msg", 10s).at("seq"), seq);
