@@ -1,6 +1,7 @@
 #include "server/tls/tls_listener.hpp"
 
 #include <chrono>
+#include <system_error>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/address.hpp>
@@ -41,10 +42,15 @@ void tls_listener::install(const tls_config& tls) {
 
 void tls_listener::start(const listen_address& at) {
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(at.host), at.port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
+  try {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  } catch (const std::system_error& e) {
+    // Said with the address: the start-up error line otherwise names only listen.chat.
+    throw std::system_error(e.code(), "listen.chat_tls " + at.to_string());
+  }
   spdlog::info("chat TLS listening on {}", endpoint_text(acceptor_.local_endpoint()));
   spawn_accept_loop();
 }

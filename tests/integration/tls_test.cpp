@@ -47,7 +47,7 @@ TEST(TlsListener, ATlsClientChatsWithAPlainClientInTheSameRoom) {
   test_client bob = json_client(server, "bob");
 
   tls_client alice(dir, "alice", tls_port(server));
-  ASSERT_TRUE(alice.wait_for("chatd")) << alice.output();  // the welcome, decrypted
+  ASSERT_TRUE(alice.wait_for("Welcome to chatd")) << alice.output();  // the welcome, decrypted
   EXPECT_NE(alice.output().find("CN = chatd-test"), std::string::npos) << alice.output();
   alice.send_line("alice");
   json join = bob.expect_json("join");
@@ -84,12 +84,12 @@ TEST(TlsListener, MinVersion13RefusesATls12ClientAndServesATls13One) {
 
   tls_client old_client(dir, "old", port, {"-tls1_2"});
   ASSERT_TRUE(old_client.wait_exit(10s).has_value()) << "a TLS 1.2 client was kept";
-  EXPECT_EQ(old_client.output().find("chatd"), std::string::npos) << old_client.output();
+  EXPECT_EQ(old_client.output().find("Welcome"), std::string::npos) << old_client.output();
   EXPECT_TRUE(wait_until([&] { return handshakes(metrics, "failed") == 1; }, 5s,
                          "the refused handshake to be counted"));
 
   tls_client new_client(dir, "new", port, {"-tls1_3"});
-  EXPECT_TRUE(new_client.wait_for("chatd")) << new_client.output();
+  EXPECT_TRUE(new_client.wait_for("Welcome to chatd")) << new_client.output();
   EXPECT_EQ(handshakes(metrics, "ok"), 1);
 }
 
@@ -134,7 +134,7 @@ TEST(TlsListener, TheWrongClientOnEitherPortIsClosedAndCountedWhileAChatGoesOn) 
   // TLS on the plain port: closed at its ClientHello, no plain line sent to it.
   tls_client tls_on_plain(dir, "tls-on-plain", server.port());
   ASSERT_TRUE(tls_on_plain.wait_exit(10s).has_value()) << "s_client was kept on the plain port";
-  EXPECT_EQ(tls_on_plain.output().find("chatd"), std::string::npos) << tls_on_plain.output();
+  EXPECT_EQ(tls_on_plain.output().find("Welcome"), std::string::npos) << tls_on_plain.output();
   EXPECT_TRUE(wait_until([&] { return disconnects(metrics, "tls-on-plain-port") == 1; }, 5s,
                          "the TLS client on the plain port to be counted"));
   EXPECT_TRUE(server.wait_for_log("reason=tls-on-plain-port"));
@@ -186,7 +186,7 @@ TEST(TlsListener, SighupGivesNewConnectionsANewPairAndKeepsTheOldOnesAndABadPair
   test_client bob = json_client(server, "bob");
 
   tls_client alice(dir, "alice", port);
-  ASSERT_TRUE(alice.wait_for("chatd")) << alice.output();
+  ASSERT_TRUE(alice.wait_for("Welcome to chatd")) << alice.output();
   EXPECT_NE(alice.output().find("CN = first-cert"), std::string::npos) << alice.output();
   alice.send_line("alice");
   bob.expect_json("join");
@@ -199,7 +199,7 @@ TEST(TlsListener, SighupGivesNewConnectionsANewPairAndKeepsTheOldOnesAndABadPair
   server.signal(SIGHUP);
   ASSERT_TRUE(server.wait_for_log("loaded for new connections")) << server.log();
   tls_client dave(dir, "dave", port);
-  ASSERT_TRUE(dave.wait_for("chatd")) << dave.output();
+  ASSERT_TRUE(dave.wait_for("Welcome to chatd")) << dave.output();
   EXPECT_NE(dave.output().find("CN = second-cert"), std::string::npos) << dave.output();
   EXPECT_GT(scrape(metrics).value("chatd_tls_certificate_expiry_timestamp_seconds"),
             first_expiry + 2 * 86400);
@@ -214,7 +214,7 @@ TEST(TlsListener, SighupGivesNewConnectionsANewPairAndKeepsTheOldOnesAndABadPair
   EXPECT_NE(server.log().find(first.key), std::string::npos) << server.log();
   EXPECT_EQ(scrape(metrics).value("chatd_config_reloads_total", {{"result", "failed"}}), 1);
   tls_client erin(dir, "erin", port);
-  ASSERT_TRUE(erin.wait_for("chatd")) << erin.output();
+  ASSERT_TRUE(erin.wait_for("Welcome to chatd")) << erin.output();
   EXPECT_NE(erin.output().find("CN = second-cert"), std::string::npos) << erin.output();
   alice.send_line("and still here");
   check_msg(bob.expect_json("msg"), "lobby", "alice", "and still here");
@@ -228,7 +228,7 @@ TEST(TlsListener, PromtoolFindsNoProblemInTheTlsMetrics) {
   const cert_pair pair = make_cert(dir, "server", "chatd-test");
   server_process server(tls_config_yaml(pair), metrics_listen_args());
   tls_client alice(dir, "alice", tls_port(server));
-  ASSERT_TRUE(alice.wait_for("chatd")) << alice.output();
+  ASSERT_TRUE(alice.wait_for("Welcome to chatd")) << alice.output();
 
   const std::string text = scrape_text(metrics_port(server));
   EXPECT_NE(text.find("# TYPE chatd_tls_handshakes_total counter"), std::string::npos);
@@ -241,4 +241,30 @@ TEST(TlsListener, PromtoolFindsNoProblemInTheTlsMetrics) {
   ASSERT_TRUE(check.exit_code.has_value()) << "promtool did not finish";
   EXPECT_EQ(*check.exit_code, 0) << check.output;
   EXPECT_EQ(check.output, "") << "promtool check metrics reported problems";
+}
+
+TEST(TlsListener, ThePerAddressLimitCountsBothPortsAndATlsRefusalSaysNothing) {
+  SKIP_WITHOUT_OPENSSL();
+  temp_dir dir("chatd-tls");
+  const cert_pair pair = make_cert(dir, "server", "chatd-test");
+  server_process server(tls_config_yaml(pair, "", "limits:\n  max_connections_per_ip: 1\n"),
+                        metrics_listen_args());
+  const std::uint16_t metrics = metrics_port(server);
+  test_client bob = json_client(server, "bob");
+
+  // bob holds 127.0.0.1's one connection: the TLS port refuses a second one, without the
+  // plain error line a TLS client could not read.
+  test_client second(tls_port(server), "second");
+  EXPECT_TRUE(second.wait_closed(5s));
+  EXPECT_EQ(second.read_raw_until_quiet(50ms), "");
+  EXPECT_EQ(scrape(metrics).value("chatd_connections_rejected_total",
+                                  {{"reason", "too-many-connections"}}),
+            1);
+  EXPECT_EQ(handshakes(metrics, "ok") + handshakes(metrics, "failed"), 0);
+
+  // Once bob is gone, a TLS client from the same address is served.
+  bob.close();
+  ASSERT_TRUE(wait_connections_active(server, 0));
+  tls_client alice(dir, "alice", tls_port(server));
+  EXPECT_TRUE(alice.wait_for("Welcome to chatd")) << alice.output();
 }

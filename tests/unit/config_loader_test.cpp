@@ -778,7 +778,7 @@ TEST(ConfigCluster, RejectsUnknownAndMisplacedKeysWithASuggestion) {
        "duplicate key (first given on line 3)"},
   });
   const std::string message = error_of("- a\n");
-  EXPECT_NE(message.find("(listen, log, limits, rooms, cluster)"), std::string::npos) << message;
+  EXPECT_NE(message.find("(listen, log, limits, rooms, cluster, tls)"), std::string::npos) << message;
 }
 
 TEST(ConfigValidate, AcceptsTheDefaults) { EXPECT_NO_THROW(validate(config{})); }
