@@ -109,7 +109,13 @@ void server::start(const inherited_listeners& inherited) {
     acceptor_.listen(asio::socket_base::max_listen_connections);
     spdlog::info("chat listening on {}", endpoint_text(acceptor_.local_endpoint()));
   }
-  if (tls_) tls_->start(cfg_.listen.chat_tls);  // opened by chatd, never socket-activated
+  if (tls_) {
+    tls_->start(cfg_.listen.chat_tls, inherited.chat_tls);
+  } else if (inherited.chat_tls) {
+    spdlog::warn("socket activation: a chat-tls socket was passed but listen.chat_tls is off; "
+                 "closing it");
+    ::close(*inherited.chat_tls);
+  }
   if (cfg_.listen.metrics_enabled) {
     start_metrics_listener(inherited.metrics);
   } else if (inherited.metrics) {

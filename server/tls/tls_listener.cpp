@@ -12,6 +12,7 @@
 
 #include "config/config_loader.hpp"
 #include "server/loop/guard.hpp"
+#include "server/service/listen_fds.hpp"
 #include "server/tls/tls_credentials.hpp"
 #include "server/transport/endpoint_text.hpp"
 
@@ -40,7 +41,13 @@ void tls_listener::install(const tls_config& tls) {
   shared_.certificate_expiry.set(unix_seconds(loaded.not_after));
 }
 
-void tls_listener::start(const listen_address& at) {
+void tls_listener::start(const listen_address& at, std::optional<int> inherited) {
+  if (inherited) {
+    adopt_listener(acceptor_, *inherited);
+    spdlog::info("chat TLS listening on {} (socket from the service manager)",
+                 endpoint_text(acceptor_.local_endpoint()));
+    return spawn_accept_loop();
+  }
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(at.host), at.port);
   try {
     acceptor_.open(endpoint.protocol());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -26,8 +27,9 @@ class tls_listener {
   tls_listener(asio::io_context& io, metrics::registry& reg, const tls_config& tls,
                metrics::counter& accept_errors, admit_fn admit);
 
-  // Binds `at` and starts accepting. Throws std::system_error if it cannot be bound.
-  void start(const listen_address& at);
+  // Binds `at`, or serves `inherited` (a listening socket from the service manager), and
+  // starts accepting. Throws std::system_error if it cannot.
+  void start(const listen_address& at, std::optional<int> inherited = std::nullopt);
   // Loads the pair again (the files may have changed under the same names): new connections
   // get it, existing ones keep theirs. A bad pair leaves the current one in place; the
   // result is logged either way. Returns false if the pair was refused.

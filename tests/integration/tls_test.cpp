@@ -7,6 +7,10 @@
 
 #include <chrono>
 #include <ctime>
+#include <memory>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 
 #include "integration/chat_helpers.hpp"
 #include "integration/metrics_helpers.hpp"
@@ -267,4 +271,43 @@ TEST(TlsListener, ThePerAddressLimitCountsBothPortsAndATlsRefusalSaysNothing) {
   ASSERT_TRUE(wait_connections_active(server, 0));
   tls_client alice(dir, "alice", tls_port(server));
   EXPECT_TRUE(alice.wait_for("Welcome to chatd")) << alice.output();
+}
+
+TEST(TlsListener, ServesTheTlsSocketPassedBySystemdSocketActivate) {
+  SKIP_WITHOUT_OPENSSL();
+  if (find_on_path("systemd-socket-activate").empty())
+    GTEST_SKIP() << "systemd-socket-activate is not installed; apt-get install systemd";
+  temp_dir dir("chatd-tls");
+  const cert_pair pair = make_cert(dir, "server", "chatd-test");
+  // Ports free a moment ago, for systemd-socket-activate to bind; chatd binds neither.
+  std::uint16_t ports[2] = {};
+  for (auto& port : ports) {
+    asio::io_context io;
+    asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();
+  }
+  launch_options options;
+  options.wrapper = {"systemd-socket-activate", "-l", "127.0.0.1:" + std::to_string(ports[0]),
+                     "-l", "127.0.0.1:" + std::to_string(ports[1]), "--fdname=chat:chat-tls"};
+  options.wait_for_listening = false;
+  server_process server(tls_config_yaml(pair), {}, options);
+
+  // The first connection starts chatd, which takes both sockets.
+  std::unique_ptr<tls_client> alice;
+  int attempt = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        alice.reset();  // a client that was not served gives its place to the next one
+        alice = std::make_unique<tls_client>(dir, "alice" + std::to_string(attempt++), ports[1]);
+        return alice->wait_for("Welcome to chatd", 2s);
+      },
+      10s, "a TLS client served on the activated socket", 100ms))
+      << alice->output() << server.log();
+  EXPECT_TRUE(server.wait_for_log("chat TLS listening on 127.0.0.1:" + std::to_string(ports[1]) +
+                                  " (socket from the service manager)"))
+      << server.log();
+  test_client bob(ports[0], "bob");
+  bob.register_json("bob");
+  alice->send_line("alice");
+  EXPECT_EQ(bob.expect_json("join")["nick"], "alice");
 }
