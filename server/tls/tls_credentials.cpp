@@ -61,6 +61,9 @@ tls_credentials load_tls_credentials(const tls_config& tls) {
   ERR_clear_error();
   // No renegotiation: a client could make the server redo the costly part at will.
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // OpenSSL's own record buffers go back while a connection is idle, as most chat
+  // connections are most of the time.
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_min_proto_version(ctx, tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
   if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert.c_str()) != 1) {
     throw config_error("tls.cert: " + tls.cert + " is not a PEM certificate (" +
