@@ -8,7 +8,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake make libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev \
-      libcli11-dev nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev \
+      libcli11-dev nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr 
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libspdlog1.10 libfmt9 libyaml-cpp0.7 libsystemd0 libjemalloc2 libnats3.4 \
+      libspdlog1.10 libfmt9 libyaml-cpp0.7 libsystemd0 libjemalloc2 libnats3.4 libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 chatd \
  && useradd --system --uid 10001 --gid chatd --home-dir /nonexistent --no-create-home \

@@ -20,8 +20,11 @@ constexpr std::size_t max_read_buffer = 16u << 20;
 }  // namespace
 
 connection::connection(asio::io_context& io, connection_handler& handler, std::size_t id,
-                       std::unique_ptr<protocol> proto, std::size_t read_buffer)
+                       std::unique_ptr<protocol> proto, std::size_t read_buffer,
+                       asio::ssl::context* tls)
     : socket_(io),
+      tls_(tls ? std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls)
+               : nullptr),
       handler_(handler),
       id_(id),
       proto_(std::move(proto)),
@@ -45,10 +48,19 @@ void connection::connect(const asio::ip::tcp::endpoint& server, const asio::ip::
     if (e) return fail("connect: " + e.message());
     std::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    proto_->hello(pending_);
-    flush();
-    start_read();
+    if (!tls_) return start_session();
+    tls_->async_handshake(asio::ssl::stream_base::client, [this](const std::error_code& h) {
+      if (closed_) return;
+      if (h) return fail("TLS handshake: " + h.message());
+      start_session();
+    });
   });
+}
+
+void connection::start_session() {
+  proto_->hello(pending_);
+  flush();
+  start_read();
 }
 
 void connection::close() {
@@ -63,24 +75,29 @@ void connection::flush() {
   writing_.swap(pending_);
   write_busy_ = true;
   ++writes_;
-  asio::async_write(socket_, asio::buffer(writing_), [this](const std::error_code& e, std::size_t) {
-    write_busy_ = false;
-    writing_.clear();
-    if (closed_) return;
-    if (e) return fail("write: " + e.message());
-    flush();
+  with_stream([this](auto& stream) {
+    asio::async_write(stream, asio::buffer(writing_), [this](const std::error_code& e, std::size_t) {
+      write_busy_ = false;
+      writing_.clear();
+      if (closed_) return;
+      if (e) return fail("write: " + e.message());
+      flush();
+    });
   });
 }
 
 void connection::start_read() {
-  socket_.async_read_some(asio::buffer(buf_.get() + fill_, cap_ - fill_),
-                          [this](const std::error_code& e, std::size_t n) { on_read(e, n); });
+  with_stream([this](auto& stream) {
+    stream.async_read_some(asio::buffer(buf_.get() + fill_, cap_ - fill_),
+                           [this](const std::error_code& e, std::size_t n) { on_read(e, n); });
+  });
 }
 
 void connection::on_read(const std::error_code& ec, std::size_t n) {
   if (closed_) return;
   if (ec) {
-    if (ec == asio::error::eof) return fail("the server closed the connection");
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
+      return fail("the server closed the connection");
     return fail("read: " + ec.message());
   }
   fill_ += n;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -32,13 +33,15 @@ class connection_handler {
 
 class connection final : private protocol_sink {
  public:
+  // With `tls`, the connection speaks TLS with that client context once connected.
   connection(asio::io_context& io, connection_handler& handler, std::size_t id,
-             std::unique_ptr<protocol> proto, std::size_t read_buffer);
+             std::unique_ptr<protocol> proto, std::size_t read_buffer,
+             asio::ssl::context* tls = nullptr);
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
-  // Connects to `server`, binding to `source` first unless it is unspecified, then sends the
-  // adapter's hello and starts reading.
+  // Connects to `server`, binding to `source` first unless it is unspecified, shakes hands
+  // if over TLS, then sends the adapter's hello and starts reading.
   void connect(const asio::ip::tcp::endpoint& server, const asio::ip::address& source);
   void close();
 
@@ -55,6 +58,16 @@ class connection final : private protocol_sink {
 
  private:
   void start_read();
+  void start_session();
+  // Calls `op` with the stream that carries the protocol: the socket, or TLS over it.
+  template <class Op>
+  void with_stream(Op&& op) {
+    if (tls_) {
+      op(*tls_);
+    } else {
+      op(socket_);
+    }
+  }
   void on_read(const std::error_code& ec, std::size_t n);
   void fail(const std::string& what);
 
@@ -66,6 +79,7 @@ class connection final : private protocol_sink {
   void send_now(std::string_view bytes) override;
 
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   connection_handler& handler_;
   std::size_t id_;
   std::unique_ptr<protocol> proto_;

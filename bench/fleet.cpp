@@ -6,6 +6,11 @@ fleet::fleet(asio::io_context& io, const options& opts, connection_handler& hand
     : io_(io),
       opts_(opts),
       handler_(handler) {
+  if (opts.tls) {
+    // The benchmark measures the cost of TLS, not of trust: the test certificate is taken as is.
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    tls_->set_verify_mode(asio::ssl::verify_none);
+  }
   const auto address = asio::ip::make_address(opts.host);
   for (const auto port : opts.ports) servers_.emplace_back(address, port);
 }
@@ -14,7 +19,7 @@ std::size_t fleet::add(identity id, std::size_t node) {
   const std::size_t n = conns_.size();
   node_of_.push_back(node % servers_.size());
   conns_.push_back(std::make_unique<connection>(io_, handler_, n, make_protocol(opts_.server, std::move(id)),
-                                                opts_.read_buffer));
+                                                opts_.read_buffer, tls_.get()));
   return n;
 }
 

@@ -40,6 +40,7 @@ class fleet {
   asio::io_context& io_;
   const options& opts_;
   connection_handler& handler_;
+  std::unique_ptr<asio::ssl::context> tls_;  // with --tls: every connection's client context
   std::vector<asio::ip::tcp::endpoint> servers_;  // one per node
   std::vector<std::unique_ptr<connection>> conns_;
   std::vector<std::size_t> node_of_;

@@ -108,6 +108,9 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       ->check(CLI::Range(1, 10000));
   app.add_option("--read-buffer", o.read_buffer, "initial read buffer per connection (bytes)")
       ->check(CLI::Range(0, 16 << 20));
+  app.add_flag("--tls", o.tls,
+               "connect over TLS (chatd's listen.chat_tls as --port); the server's certificate "
+               "is not verified");
 
   app.add_option("--room-prefix", o.room_prefix, "room / channel / subject name prefix");
   app.add_option("--label", o.label, "free text copied into the JSON result");

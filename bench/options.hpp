@@ -52,6 +52,7 @@ struct options {
   std::size_t source_addrs = 1;   // bind sources round-robin over 127.0.0.1 .. 127.0.0.N
   std::size_t connect_parallel = 256;
   std::size_t read_buffer = 0;    // 0: 64 KiB under load, 4 KiB for idle connections
+  bool tls = false;               // TLS to chatd's listen.chat_tls (the certificate unchecked)
 
   // Extras.
   std::string room_prefix = "bench";

@@ -99,6 +99,7 @@ json common(const options& o, const char* mode) {
   json j{{"tool", "chatbench"}, {"mode", mode}, {"target", target_name(o.server)},
          {"host", o.host},      {"port", o.port}};
   if (!o.label.empty()) j["label"] = o.label;
+  if (o.tls) j["tls"] = true;
   return j;
 }
 

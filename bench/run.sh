@@ -3,7 +3,7 @@
 # docs/benchmarks.md (table, machine, exact commands).
 #
 #   bench/run.sh [SCENARIO...]      SCENARIO: fanout latency rooms idle kept-rooms capacity
-#                                   capacity-one-room metrics-cost cluster all report
+#                                   capacity-one-room metrics-cost tls cluster all report
 #                                   (default: all; "report" only rewrites docs/benchmarks.md)
 #
 # Each server runs pinned to one core (BENCH_SERVER_CPU, default 0), chatbench to the other
@@ -38,6 +38,7 @@
 #   BENCH_ROOM_SHAPES       rooms sweep points, ROOMS:SUBSCRIBERS:PUBLISHERS per room
 #                   (default "1:2000:2 10:200:2 100:20:1 1000:2:1")
 #   BENCH_METRICS_ROUNDS    metrics-cost: runs with metrics on, and as many off (default 3)
+#   BENCH_TLS_ROUNDS        tls: fan-out runs over plain TCP, and as many over TLS (default 3)
 #   BENCH_NATS_CPU  cluster: the core of the NATS servers (default BENCH_GEN_CPU)
 #   BENCH_CLUSTER_SHAPES    cluster: the shapes to run, by label (default all of them)
 #   BENCH_BUILD_DIR build directory (default build-bench), BENCH_NO_BUILD=1 to skip building,
@@ -60,6 +61,7 @@ KEPT_ROOMS=${BENCH_KEPT_ROOMS:-10000}
 CAP_N=${BENCH_CAPACITY:-19000}
 CAP_TARGETS=${BENCH_CAPACITY_TARGETS:-chatd}
 METRICS_ROUNDS=${BENCH_METRICS_ROUNDS:-3}
+TLS_ROUNDS=${BENCH_TLS_ROUNDS:-3}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 GEN_CPU=${BENCH_GEN_CPU:-1}
 TARGETS=${BENCH_TARGETS:-chatd redis nats}
@@ -117,7 +119,7 @@ trap 'exit 130' INT TERM
 install_missing() {
   [ "${BENCH_NO_INSTALL:-0}" = 1 ] && return 0
   local pkgs="g++ cmake make libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
-    nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev redis-server nats-server jq util-linux iproute2"
+    nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev libssl-dev openssl redis-server nats-server jq util-linux iproute2"
   local missing="" p
   for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -190,6 +192,7 @@ chatd_config() {  # file port metrics(on|off|PORT)
 listen:
   chat: 127.0.0.1:$2
   metrics: $metrics
+${CHATD_EXTRA_LISTEN:-}
 log:
   level: warn
 limits:
@@ -399,6 +402,41 @@ scenario_metrics_cost() {
     "metrics on:  \($on | map(tostring) | join(" ")) deliveries/s (median \($on | med))",
     "metrics off: \($off | map(tostring) | join(" ")) deliveries/s (median \($off | med))"
   ' "$RESULTS/metrics-cost.jsonl" >&2
+}
+
+# tls: the fan-out shape against one chatd with listen.chat_tls, alternating plain and TLS
+# clients (a self-signed P-256 certificate; chatbench --tls does not verify it), so the cost of
+# TLS per delivery stands beside the plain figure of the same build on the same machine.
+scenario_tls() {
+  fresh tls
+  local i m tls_port
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=chatbench -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+  for i in $(seq 1 "$TLS_ROUNDS"); do
+    for m in plain tls; do
+      log "tls: chatd fan-out over $m (round $i of $TLS_ROUNDS)"
+      tls_port=$(free_port)
+      CHATD_EXTRA_LISTEN="  chat_tls: 127.0.0.1:$tls_port" \
+        CHATD_EXTRA_TOP=$(printf 'tls:\n  cert: %s\n  key: %s' "$WORK/tls.crt" "$WORK/tls.key") \
+        start_server chatd
+      wait_listening "$tls_port" "$SERVER_PID"
+      if [ "$m" = tls ]; then
+        TARGET_PORTS=$tls_port bench tls chatd "$(load_limit)" --tls --rooms 1 --subscribers 200 \
+          --publishers 2 --size 64 --window 128 --warmup "$WARMUP" --duration "$SECS" --label "tls"
+      else
+        bench tls chatd "$(load_limit)" --rooms 1 --subscribers 200 --publishers 2 \
+          --size 64 --window 128 --warmup "$WARMUP" --duration "$SECS" --label "plain"
+      fi
+      stop_server
+    done
+  done
+  jq -rs '
+    def med: sort | if length == 0 then null else .[(length / 2 | floor)] end;
+    (map(select(.label == "plain" and .ok) | .deliveries_per_s)) as $plain |
+    (map(select(.label == "tls" and .ok) | .deliveries_per_s)) as $tls |
+    "plain: \($plain | map(tostring) | join(" ")) deliveries/s (median \($plain | med))",
+    "tls:   \($tls | map(tostring) | join(" ")) deliveries/s (median \($tls | med))"
+  ' "$RESULTS/tls.jsonl" >&2
 }
 
 # --- cluster: 3 nats-server (JetStream) + 2 chatd nodes, beside one standalone chatd -------
@@ -1059,6 +1097,26 @@ TEMPLATE
       echo "server CPU per delivery on $(fmt_usd "$on_e"), off $(fmt_usd "$off_e") (on/off = $(ratio "$off_e" "$on_e"))."
       echo
     fi
+    if [ -s "$RESULTS/tls.jsonl" ]; then
+      echo "### chatd fan-out over TLS"
+      echo
+      echo "Alternating runs of the fan-out shape against a chatd with \`listen.chat_tls\`: plain"
+      echo "clients on \`listen.chat\`, then TLS clients (chatbench \`--tls\`, TLS 1.3, P-256"
+      echo "certificate) on \`listen.chat_tls\`."
+      echo
+      echo "| run | transport | deliveries/s | server CPU / delivery | p99 | server CPU | limited by |"
+      echo "|---|---|---|---|---|---|---|"
+      jq -rs "$JQ_DEFS"' to_entries[] | .key as $k | .value | if .ok then "| \($k + 1) | \(.label) | \(.deliveries_per_s | num) | \(.deliveries_per_server_cpu_s | usd) | \(.latency.p99_us | ms) | \(.generator.server_cpu_share | pct) | \(limited) |" else "| \($k + 1) | \(.label) | failed: \(.error) | | | | |" end' "$RESULTS/tls.jsonl"
+      local plain tls plain_e tls_e
+      plain=$(jq -s "$JQ_DEFS"' map(select(.label == "plain" and .ok) | .deliveries_per_s) | median' "$RESULTS/tls.jsonl")
+      tls=$(jq -s "$JQ_DEFS"' map(select(.label == "tls" and .ok) | .deliveries_per_s) | median' "$RESULTS/tls.jsonl")
+      plain_e=$(jq -s "$JQ_DEFS"' map(select(.label == "plain" and .ok) | .deliveries_per_server_cpu_s) | median' "$RESULTS/tls.jsonl")
+      tls_e=$(jq -s "$JQ_DEFS"' map(select(.label == "tls" and .ok) | .deliveries_per_server_cpu_s) | median' "$RESULTS/tls.jsonl")
+      echo
+      echo "Medians: deliveries/s plain $(fmt_int "$plain"), TLS $(fmt_int "$tls") (TLS/plain = $(ratio "$tls" "$plain"));"
+      echo "server CPU per delivery plain $(fmt_usd "$plain_e"), TLS $(fmt_usd "$tls_e") (TLS/plain = $(ratio "$plain_e" "$tls_e"))."
+      echo
+    fi
     if [ -s "$RESULTS/cluster.jsonl" ]; then
       echo "### Cluster"
       echo
@@ -1088,7 +1146,7 @@ TEMPLATE
     echo "\`BENCH_SECONDS=3 bench/run.sh all\` for a quick pass). The runs behind the figures above:"
     echo
     echo '```sh'
-    for s in fanout latency rooms idle kept-rooms capacity capacity-one-room metrics-cost cluster; do
+    for s in fanout latency rooms idle kept-rooms capacity capacity-one-room metrics-cost tls cluster; do
       [ -s "$RESULTS/$s.commands" ] || continue
       echo "# $s"
       cat "$RESULTS/$s.commands"
@@ -1109,8 +1167,8 @@ scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(all)
 for s in "${scenarios[@]}"; do
   case "$s" in
-    fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|cluster|all|report) ;;
-    *) echo "usage: $0 [fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|cluster|all|report]..." >&2
+    fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|tls|cluster|all|report) ;;
+    *) echo "usage: $0 [fanout|latency|rooms|idle|kept-rooms|capacity|capacity-one-room|metrics-cost|tls|cluster|all|report]..." >&2
        exit 2 ;;
   esac
 done
@@ -1132,11 +1190,12 @@ for s in "${scenarios[@]}"; do
     capacity) scenario_capacity ;;
     capacity-one-room) scenario_capacity_one_room ;;
     metrics-cost) scenario_metrics_cost ;;
+    tls) scenario_tls ;;
     cluster) scenario_cluster ;;
     all)
       scenario_fanout; scenario_latency; scenario_rooms; scenario_idle; scenario_kept_rooms
       scenario_capacity
-      scenario_capacity_one_room; scenario_metrics_cost; scenario_cluster ;;
+      scenario_capacity_one_room; scenario_metrics_cost; scenario_tls; scenario_cluster ;;
     report) ;;
   esac
 done

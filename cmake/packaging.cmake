@@ -58,7 +58,7 @@ if(CHATD_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libfmt9 (>= 9.1.0), libspdlog1.10 (>= 1:1.10.0), libyaml-cpp0.7 (>= 0.7.0), libsystemd0, libjemalloc2 (>= 5.3.0), libnats3.4 (>= 3.4.1)")
+      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libfmt9 (>= 9.1.0), libspdlog1.10 (>= 1:1.10.0), libyaml-cpp0.7 (>= 0.7.0), libsystemd0, libjemalloc2 (>= 5.3.0), libnats3.4 (>= 3.4.1), libssl3 (>= 3.0.0)")
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS systemd)
 # conffiles: dpkg keeps the operator's edits to the config on upgrade and removes it on purge.

@@ -20,6 +20,17 @@ struct listen_config {
   listen_address chat{"0.0.0.0", 7000};
   bool metrics_enabled = true;  // false when listen.metrics is "" (disabled)
   listen_address metrics{"127.0.0.1", 9102};
+  bool chat_tls_enabled = false;  // true when listen.chat_tls is set (off by default)
+  listen_address chat_tls{"0.0.0.0", 7443};
+};
+
+// The TLS listener's certificate (docs/operations.md, "TLS"). Read at start and on SIGHUP.
+struct tls_config {
+  std::string cert;  // PEM certificate, followed by its chain
+  std::string key;   // PEM private key of that certificate
+  std::string min_version = "1.2";  // 1.2 | 1.3
+  // A handshake not finished this long after accept ends the connection (counted).
+  std::chrono::milliseconds handshake_timeout{10'000};
 };
 
 struct log_config {
@@ -97,6 +108,7 @@ struct config {
   limits_config limits;
   rooms_config rooms;
   cluster_config cluster;
+  tls_config tls;
 };
 
 }  // namespace chatd

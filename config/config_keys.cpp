@@ -21,6 +21,7 @@
 // |-------------------------------|----------------|-------------------------------------------|
 // | listen.chat                   | 0.0.0.0:7000   | host:port, numeric IP (no DNS at startup) |
 // | listen.metrics                | 127.0.0.1:9102 | host:port, or "" = off                    |
+// | listen.chat_tls               | "" = off       | host:port; needs tls.cert and tls.key     |
 // | log.level                     | info           | trace debug info warn error critical off  |
 // | log.format                    | text           | text, json                                |
 // | log.pattern                   | spdlog pattern | any non-empty text                        |
@@ -54,6 +55,9 @@
 // | cluster.tls.ca, .cert, .key   | ""             | paths; cert and key both or neither       |
 // | cluster.publish_timeout       | 2s             | 100ms .. 60s                              |
 // | cluster.node_timeout          | 15s            | 3s .. 30s                                 |
+// | tls.cert, tls.key             | ""             | paths of PEM files (checked at load)      |
+// | tls.min_version               | 1.2            | 1.2, 1.3                                  |
+// | tls.handshake_timeout         | 10s            | 1s .. 5m                                  |
 //
 // listen.metrics must also not take listen.chat's port on the same or a wildcard host.
 // Sizes: bare bytes or B; kB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024; "KB" is
@@ -178,7 +182,8 @@ config_key text_key(std::string name, At at, std::string expected,
 
 bool any_text(std::string_view) { return true; }
 
-config_key choice_key(std::string name, field<log_config, std::string> at,
+template <class Section>
+config_key choice_key(std::string name, field<Section, std::string> at,
                       std::initializer_list<std::string_view> choices) {
   std::string expected = "expected one of";
   for (std::string_view choice : choices) {
@@ -289,6 +294,27 @@ config_key metrics_address_key() {
       }};
 }
 
+// "" (the default) leaves the TLS listener off.
+config_key chat_tls_address_key() {
+  return config_key{
+      "listen.chat_tls",
+      "expected host:port with a numeric IP address, e.g. 0.0.0.0:7443, or \"\" for none",
+      [](std::string_view text, config& cfg) -> std::optional<std::string> {
+        if (text.empty()) {
+          cfg.listen.chat_tls_enabled = false;
+          return std::nullopt;
+        }
+        auto parsed = parse_listen_address(text);
+        if (auto* error = std::get_if<std::string>(&parsed)) return std::move(*error);
+        cfg.listen.chat_tls = std::get<listen_address>(std::move(parsed));
+        cfg.listen.chat_tls_enabled = true;
+        return std::nullopt;
+      },
+      [](const config& cfg) {
+        return cfg.listen.chat_tls_enabled ? cfg.listen.chat_tls.to_string() : std::string();
+      }};
+}
+
 config_key default_room_key() {
   std::string expected =
       "expected a room name ('#' optional, then 1 to 32 of a-z, 0-9, _ and -), or \"\" for none";
@@ -317,9 +343,10 @@ std::vector<config_key> make_keys() {
   return {
       chat_address_key(),
       metrics_address_key(),
-      choice_key("log.level", {&config::log, &log_config::level},
+      chat_tls_address_key(),
+      choice_key<log_config>("log.level", {&config::log, &log_config::level},
                  {"trace", "debug", "info", "warn", "error", "critical", "off"}),
-      choice_key("log.format", {&config::log, &log_config::format}, {"text", "json"}),
+      choice_key<log_config>("log.format", {&config::log, &log_config::format}, {"text", "json"}),
       pattern_key(),
       duration_key<log_config>("log.slow_loop", {&config::log, &log_config::slow_loop}, 1ms, 1h,
                                /*zero_means_off=*/true),
@@ -373,6 +400,17 @@ std::vector<config_key> make_keys() {
       // is taken for gone and its clients quit for nothing; past 30s the clients and nicks of a
       // node that died stay for too long.
       duration_key<C>("cluster.node_timeout", {&config::cluster, &C::node_timeout}, 3s, 30s),
+      text_key("tls.cert", field{&config::tls, &tls_config::cert},
+               "expected the path of a PEM certificate (its chain after it), or \"\" for none",
+               any_text),
+      text_key("tls.key", field{&config::tls, &tls_config::key},
+               "expected the path of the PEM private key, or \"\" for none", any_text),
+      choice_key<tls_config>("tls.min_version", {&config::tls, &tls_config::min_version},
+                             {"1.2", "1.3"}),
+      // Below a second a client across an ocean with a lossy link cannot finish; past five
+      // minutes a silent connection holds a descriptor for nothing.
+      duration_key<tls_config>("tls.handshake_timeout",
+                               {&config::tls, &tls_config::handshake_timeout}, 1s, 5min),
   };
 }
 
@@ -403,6 +441,23 @@ std::optional<std::string> listeners_differ(const config& cfg) {
     return std::nullopt;
   }
   return "expected a port other than listen.chat's (" + chat.to_string() + ")";
+}
+
+// The TLS listener must not take the chat or metrics listener's port either.
+std::optional<std::string> tls_listener_differs(const config& cfg) {
+  const listen_address& tls = cfg.listen.chat_tls;
+  if (!cfg.listen.chat_tls_enabled || tls.port == 0) return std::nullopt;
+  const auto overlaps = [&](const listen_address& other) {
+    return tls.port == other.port &&
+           (tls.host == other.host || is_wildcard(tls.host) || is_wildcard(other.host));
+  };
+  if (overlaps(cfg.listen.chat)) {
+    return "expected a port other than listen.chat's (" + cfg.listen.chat.to_string() + ")";
+  }
+  if (cfg.listen.metrics_enabled && overlaps(cfg.listen.metrics)) {
+    return "expected a port other than listen.metrics's (" + cfg.listen.metrics.to_string() + ")";
+  }
+  return std::nullopt;
 }
 
 bool is_set(std::string_view key, const config& cfg) { return !find_key(key)->get(cfg).empty(); }
@@ -439,6 +494,9 @@ std::vector<key_relation> make_relations() {
       needed_by("cluster.user", "cluster.password"),
       needed_by("cluster.tls.key", "cluster.tls.cert"),
       needed_by("cluster.tls.cert", "cluster.tls.key"),
+      needed_by("tls.cert", "listen.chat_tls"),
+      needed_by("tls.key", "listen.chat_tls"),
+      key_relation{"listen.chat_tls", "listen.chat", tls_listener_differs},
   };
 }
 

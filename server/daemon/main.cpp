@@ -13,6 +13,7 @@
 #include "server/service/listen_fds.hpp"
 #include "server/logging/logging.hpp"
 #include "server/daemon/server.hpp"
+#include "server/tls/tls_credentials.hpp"
 
 namespace {
 
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   chatd::config cfg;
   try {
     cfg = chatd::resolve_config(*cli);
+    // The certificate is checked with the rest, so --check-config catches an expired one.
+    if (cfg.listen.chat_tls_enabled) chatd::load_tls_credentials(cfg.tls);
   } catch (const chatd::config_error& e) {
     std::fprintf(stderr, "chatd: %s\n", e.what());
     return 1;

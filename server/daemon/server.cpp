@@ -25,6 +25,8 @@
 #include "server/chat/chat_client.hpp"
 #include "server/cluster/cluster_node.hpp"
 #include "server/loop/guard.hpp"
+#include "server/tls/tls_connection.hpp"
+#include "server/tls/tls_listener.hpp"
 #include "server/transport/tcp_connection.hpp"
 
 namespace chatd {
@@ -58,6 +60,11 @@ server::server(asio::io_context& io, config cfg)
   });
   if (cfg_.cluster.enabled())
     cluster_ = std::make_unique<cluster_node>(*directory_, registry_, cfg_);
+  if (cfg_.listen.chat_tls_enabled) {
+    tls_ = std::make_unique<tls_listener>(
+        io, registry_, cfg_.tls, metrics_.accept_errors,
+        [this](asio::ip::tcp::socket socket) { admit(std::move(socket), /*tls=*/true); });
+  }
   register_live_metrics();
 }
 
@@ -102,6 +109,13 @@ void server::start(const inherited_listeners& inherited) {
     acceptor_.listen(asio::socket_base::max_listen_connections);
     spdlog::info("chat listening on {}", endpoint_text(acceptor_.local_endpoint()));
   }
+  if (tls_) {
+    tls_->start(cfg_.listen.chat_tls, inherited.chat_tls);
+  } else if (inherited.chat_tls) {
+    spdlog::warn("socket activation: a chat-tls socket was passed but listen.chat_tls is off; "
+                 "closing it");
+    ::close(*inherited.chat_tls);
+  }
   if (cfg_.listen.metrics_enabled) {
     start_metrics_listener(inherited.metrics);
   } else if (inherited.metrics) {
@@ -124,6 +138,10 @@ void server::spawn_accept_loop() {
 }
 
 asio::ip::tcp::endpoint server::chat_endpoint() const { return acceptor_.local_endpoint(); }
+
+asio::ip::tcp::endpoint server::chat_tls_endpoint() const {
+  return tls_ ? tls_->local_endpoint() : asio::ip::tcp::endpoint();
+}
 
 asio::ip::tcp::endpoint server::metrics_endpoint() const { return http_->local_endpoint(); }
 
@@ -192,34 +210,42 @@ asio::awaitable<void> server::accept_loop() {
   }
 }
 
-void server::admit(asio::ip::tcp::socket socket) {
+void server::admit(asio::ip::tcp::socket socket, bool tls) {
   asio::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   if (ec) return;  // already gone (reset before we got to it)
   const std::string peer = endpoint_text(remote);
   const auto& limits = cfg_.limits;
+  // A TLS client cannot read a plain line before its handshake: it is only closed.
   if (directory_->client_count() >= limits.max_connections) {
     metrics_.rejected(reject_reason::server_full).inc();
-    return reject(std::move(socket), peer, "server-full",
-                  protocol::bye_event{"server-full"});
+    return reject(std::move(socket), peer, "server-full", protocol::bye_event{"server-full"},
+                  !tls);
   }
   std::string ip = remote.address().to_string();
   if (directory_->connections_from(ip) >= limits.max_connections_per_ip) {
     metrics_.rejected(reject_reason::too_many_connections).inc();
     return reject(std::move(socket), peer, "too-many-connections",
                   protocol::error_event{protocol::error_code::too_many_connections,
-                                        "too many connections from " + ip});
+                                        "too many connections from " + ip},
+                  !tls);
   }
   metrics_.connections_accepted.inc();
   const std::uint64_t id = next_client_id_++;
-  spdlog::info("conn {} open peer={}", id, peer);
-  auto conn = std::make_shared<tcp_connection>(transport_, std::move(socket), id, peer,
-                                               std::move(ip));
+  spdlog::info("conn {} open peer={}{}", id, peer, tls ? " tls" : "");
+  std::shared_ptr<connection> conn;
+  if (tls) {
+    conn = std::make_shared<tls_connection>(transport_, tls_->shared(), std::move(socket), id,
+                                            peer, std::move(ip));
+  } else {
+    conn = std::make_shared<tcp_connection>(transport_, std::move(socket), id, peer,
+                                            std::move(ip));
+  }
   std::make_shared<chat_client>(*directory_, std::move(conn), id)->start();
 }
 
 void server::reject(asio::ip::tcp::socket socket, const std::string& peer,
-                    std::string_view reason, const protocol::event& line) {
+                    std::string_view reason, const protocol::event& line, bool say) {
   if (reject_log_.allow(clock::now())) {
     spdlog::warn("connection from {} rejected: {} ({} more rejections not logged)", peer,
                  reason, reject_log_.suppressed());
@@ -229,7 +255,7 @@ void server::reject(asio::ip::tcp::socket socket, const std::string& peer,
   const std::string text = protocol::encode(line, protocol::output_format::human);
   asio::error_code ignored;
   socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(text), ignored);
+  if (say) socket.write_some(asio::buffer(text), ignored);
   socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
 }
@@ -300,6 +326,7 @@ void server::shutdown() {
                cfg_.limits.shutdown_grace.count());
   asio::error_code ignored;
   acceptor_.close(ignored);
+  if (tls_) tls_->close();
 
   for (auto& c : directory_->all_clients()) {
     c->stop(disconnect_reason::server_shutdown, stop_mode::flush);
@@ -334,7 +361,8 @@ void server::reload() {
     if (auto problem = fd_limit_problem(next.limits.max_connections, raise_fd_limit().soft))
       throw config_error(*problem);
     apply_config(std::move(next));
-    metrics_.config_reloads(true).inc();
+    // The certificate files may have changed under the same names: read them every time.
+    metrics_.config_reloads(!tls_ || tls_->reload(cfg_.tls)).inc();
   } catch (const config_error& e) {
     metrics_.config_reloads(false).inc();
     spdlog::error("config reload failed, keeping the current configuration: {}", e.what());

@@ -31,6 +31,7 @@ namespace chatd {
 
 
 class cluster_node;
+class tls_listener;
 
 class server {
  public:
@@ -56,6 +57,8 @@ class server {
   void shutdown();
 
   asio::ip::tcp::endpoint chat_endpoint() const;
+  // The TLS listener's address; only with listen.chat_tls set, once started.
+  asio::ip::tcp::endpoint chat_tls_endpoint() const;
   const config& cfg() const noexcept { return cfg_; }
   server_metrics& metrics() noexcept { return metrics_; }
   // The metrics listener's address; only when it is enabled and started.
@@ -74,9 +77,11 @@ class server {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> sweep_loop();
   asio::awaitable<void> signal_loop();
-  void admit(asio::ip::tcp::socket socket);
+  // `tls`: the socket came from the TLS listener; the client gets a tls_connection.
+  void admit(asio::ip::tcp::socket socket, bool tls = false);
+  // `say`: write `line` first (not to a TLS client, which could not read it).
   void reject(asio::ip::tcp::socket socket, const std::string& peer, std::string_view reason,
-              const protocol::event& line);
+              const protocol::event& line, bool say = true);
   void stop_when_idle();
   void register_live_metrics();
   void start_metrics_listener(std::optional<int> inherited_fd);
@@ -96,6 +101,7 @@ class server {
   std::unique_ptr<directory> directory_;
   // Only with cluster.nats set. Destroyed before the directory it plugs into.
   std::unique_ptr<cluster_node> cluster_;
+  std::unique_ptr<tls_listener> tls_;  // only with listen.chat_tls set
   transport_context transport_;
   std::uint64_t next_client_id_ = 1;
 

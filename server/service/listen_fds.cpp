@@ -29,12 +29,14 @@ inherited_listeners take_listen_fds() {
       slot = &out.chat;
     } else if (name == "metrics") {
       slot = &out.metrics;
+    } else if (name == "chat-tls") {
+      slot = &out.chat_tls;
     } else if (count == 1) {
       slot = &out.chat;  // one socket without a name: the chat port, as in a plain chatd.socket
     }
     if (slot == nullptr) {
       out.problems.push_back("fd " + std::to_string(fd) + " named '" + std::string(name) +
-                             "': expected FileDescriptorName=chat or metrics; closed");
+                             "': expected FileDescriptorName=chat, metrics or chat-tls; closed");
       ::close(fd);
     } else if (sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, 0) <= 0) {
       out.problems.push_back("fd " + std::to_string(fd) + " named '" + std::string(name) +

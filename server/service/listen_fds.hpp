@@ -1,5 +1,5 @@
 // Socket activation: listening sockets handed over by systemd (LISTEN_FDS), picked by their
-// FileDescriptorName= ("chat", "metrics"), so the service manager owns the ports.
+// FileDescriptorName= ("chat", "metrics", "chat-tls"), so the service manager owns the ports.
 #pragma once
 
 #include <optional>
@@ -13,6 +13,7 @@ namespace chatd {
 struct inherited_listeners {
   std::optional<int> chat;
   std::optional<int> metrics;
+  std::optional<int> chat_tls;  // listen.chat_tls's socket
   std::vector<std::string> problems;  // for the log: fds that were not used, and why
 };
 

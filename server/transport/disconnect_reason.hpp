@@ -14,6 +14,9 @@ enum class disconnect_reason {
   slow_consumer,     // unsent output passed limits.max_outbound_bytes
   server_shutdown,   // SIGTERM/SIGINT
   error,             // an unexpected exception in the connection or client (logged)
+  tls_on_plain_port,      // a TLS ClientHello arrived on the plain chat port
+  tls_handshake_failed,   // the TLS handshake failed (a plain-text client, no common version)
+  tls_handshake_timeout,  // the TLS handshake did not finish within tls.handshake_timeout
 };
 
 inline constexpr disconnect_reason all_disconnect_reasons[] = {
@@ -21,6 +24,8 @@ inline constexpr disconnect_reason all_disconnect_reasons[] = {
     disconnect_reason::reset,         disconnect_reason::register_timeout,
     disconnect_reason::idle_timeout,  disconnect_reason::slow_consumer,
     disconnect_reason::server_shutdown, disconnect_reason::error,
+    disconnect_reason::tls_on_plain_port, disconnect_reason::tls_handshake_failed,
+    disconnect_reason::tls_handshake_timeout,
 };
 
 constexpr std::string_view to_string(disconnect_reason reason) noexcept {
@@ -33,14 +38,27 @@ constexpr std::string_view to_string(disconnect_reason reason) noexcept {
     case disconnect_reason::slow_consumer: return "slow-consumer";
     case disconnect_reason::server_shutdown: return "server-shutdown";
     case disconnect_reason::error: return "error";
+    case disconnect_reason::tls_on_plain_port: return "tls-on-plain-port";
+    case disconnect_reason::tls_handshake_failed: return "tls-handshake-failed";
+    case disconnect_reason::tls_handshake_timeout: return "tls-handshake-timeout";
   }
   return "unknown";
 }
 
-// Reasons the client is told about with a bye line before the server closes.
+// Reasons the client is told about with a bye line before the server closes. A client whose
+// TLS is not set up could not read one.
 constexpr bool sends_bye(disconnect_reason reason) noexcept {
-  return reason != disconnect_reason::closed && reason != disconnect_reason::reset &&
-         reason != disconnect_reason::error;
+  switch (reason) {
+    case disconnect_reason::closed:
+    case disconnect_reason::reset:
+    case disconnect_reason::error:
+    case disconnect_reason::tls_on_plain_port:
+    case disconnect_reason::tls_handshake_failed:
+    case disconnect_reason::tls_handshake_timeout:
+      return false;
+    default:
+      return true;
+  }
 }
 
 }  // namespace chatd

@@ -64,6 +64,11 @@ detached_coroutine tcp_connection::read_loop([[maybe_unused]] std::shared_ptr<tc
       }
       ctx_.bytes_received.inc(static_cast<double>(n));
       if (stopping_ || handler_ == nullptr) continue;  // draining until the peer closes
+      if (sniffer_.verdict() == protocol::tls_verdict::undecided &&
+          sniffer_.feed({ctx_.read_buffer.data(), n}) == protocol::tls_verdict::tls) {
+        end(disconnect_reason::tls_on_plain_port, stop_mode::cut);
+        break;
+      }
 
       std::string_view input(ctx_.read_buffer.data(), n);
       for (bool in_inbox = false;; in_inbox = true) {

@@ -9,6 +9,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "protocol/tls_sniff.hpp"
 #include "server/loop/coroutine.hpp"
 #include "server/transport/connection.hpp"
 #include "server/transport/gathered_writer.hpp"
@@ -78,6 +79,7 @@ class tcp_connection final : public connection,
   std::unique_ptr<asio::steady_timer> reader_wake_;  // made on the first pause only
   bool reader_paused_ = false;
   bool reader_done_ = false;
+  protocol::tls_sniffer sniffer_;  // a TLS client on this plain port is closed, not answered
 
   bool stopping_ = false;
   bool cut_ = false;

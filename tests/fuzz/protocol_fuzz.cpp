@@ -31,6 +31,7 @@
 #include "protocol/names.hpp"
 #include "protocol/room_pattern.hpp"
 #include "protocol/sanitize.hpp"
+#include "protocol/tls_sniff.hpp"
 #include "protocol/utf8.hpp"
 
 namespace {
@@ -272,6 +273,20 @@ void check_engine_input(std::string_view input) {
 
 }  // namespace
 
+// The plain port's TLS check: fed in two pieces or whole, the same verdict, and it is "tls"
+// exactly for input starting 0x16 0x03.
+void check_tls_sniff(std::string_view input) {
+  tls_sniffer whole;
+  const tls_verdict verdict = whole.feed(input);
+  tls_sniffer pieces;
+  const std::size_t cut = input.empty() ? 0 : static_cast<unsigned char>(input[0]) % input.size();
+  pieces.feed(input.substr(0, cut));
+  FUZZ_CHECK(pieces.feed(input.substr(cut)) == verdict);
+  const bool hello = input.size() >= 2 && input[0] == '\x16' && input[1] == '\x03';
+  FUZZ_CHECK((verdict == tls_verdict::tls) == hello);
+  FUZZ_CHECK((verdict == tls_verdict::undecided) == (input.empty() || input == "\x16"));
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::vector<seen> whole = split(input, 0);
@@ -283,5 +298,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_line(input.substr(0, 4 * max_line));
   check_json_string(input.substr(0, 4 * max_line));
   check_engine_input(input);
+  check_tls_sniff(input);
   return 0;
 }

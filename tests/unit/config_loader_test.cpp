@@ -27,6 +27,12 @@ std::string dump(const config& c) {
   out << "listen.chat=" << c.listen.chat.to_string() << "\n"
       << "listen.metrics_enabled=" << c.listen.metrics_enabled << "\n"
       << "listen.metrics=" << c.listen.metrics.to_string() << "\n"
+      << "listen.chat_tls_enabled=" << c.listen.chat_tls_enabled << "\n"
+      << "listen.chat_tls=" << c.listen.chat_tls.to_string() << "\n"
+      << "tls.cert=" << c.tls.cert << "\n"
+      << "tls.key=" << c.tls.key << "\n"
+      << "tls.min_version=" << c.tls.min_version << "\n"
+      << "tls.handshake_timeout=" << c.tls.handshake_timeout.count() << "ms\n"
       << "log.level=" << c.log.level << "\n"
       << "log.format=" << c.log.format << "\n"
       << "log.pattern=" << c.log.pattern << "\n"
@@ -717,6 +723,45 @@ TEST(ConfigCluster, RejectsCredentialsThatContradictEachOther) {
             std::string::npos);
 }
 
+TEST(ConfigTls, IsOffByDefaultAndReadsAFullSection) {
+  const config defaults;
+  EXPECT_FALSE(defaults.listen.chat_tls_enabled);
+  EXPECT_EQ(defaults.tls.min_version, "1.2");
+  EXPECT_EQ(defaults.tls.handshake_timeout, 10s);
+  const config c = load(
+      "listen:\n  chat_tls: '[::]:7443'\n"
+      "tls:\n  cert: /etc/chatd/tls.crt\n  key: /etc/chatd/tls.key\n"
+      "  min_version: '1.3'\n  handshake_timeout: 3s\n");
+  EXPECT_TRUE(c.listen.chat_tls_enabled);
+  EXPECT_EQ(c.listen.chat_tls.host, "::");
+  EXPECT_EQ(c.listen.chat_tls.port, 7443);
+  EXPECT_EQ(c.tls.cert, "/etc/chatd/tls.crt");
+  EXPECT_EQ(c.tls.key, "/etc/chatd/tls.key");
+  EXPECT_EQ(c.tls.min_version, "1.3");
+  EXPECT_EQ(c.tls.handshake_timeout, 3s);
+  // "" turns it off again (a later layer over an earlier one).
+  EXPECT_FALSE(load_config_text("listen:\n  chat_tls: ''\n", "test.yaml", c).listen.chat_tls_enabled);
+}
+
+TEST(ConfigTls, RejectsBadValuesAndAListenerWithoutItsPair) {
+  const std::string pair = "tls:\n  cert: /c.pem\n  key: /k.pem\n";
+  expect_rejected({
+      {"tls:\n  min_version: '1.1'\n", 2, "tls.min_version", "expected one of 1.2, 1.3"},
+      {"tls:\n  handshake_timeout: 0\n", 2, "tls.handshake_timeout", "expected a duration"},
+      {"tls:\n  handshake_timeout: 10m\n", 2, "tls.handshake_timeout", "expected a duration"},
+      {"listen:\n  chat_tls: localhost:7443\n", 2, "listen.chat_tls", "numeric"},
+      {"listen:\n  chat_tls: 127.0.0.1:7443\n", 2, "tls.cert",
+       "expected a value, since listen.chat_tls is set"},
+      {"listen:\n  chat_tls: 127.0.0.1:7443\ntls:\n  cert: /c.pem\n", 2, "tls.key",
+       "expected a value, since listen.chat_tls is set"},
+      {"listen:\n  chat: 0.0.0.0:7000\n  chat_tls: 127.0.0.1:7000\n" + pair, 3,
+       "listen.chat_tls", "expected a port other than listen.chat's"},
+      {"listen:\n  chat_tls: 127.0.0.1:9102\n" + pair, 2, "listen.chat_tls",
+       "expected a port other than listen.metrics's"},
+  });
+  EXPECT_EQ(error_of("listen:\n  chat_tls: 127.0.0.1:7443\n" + pair), "");
+}
+
 TEST(ConfigCluster, RejectsUnknownAndMisplacedKeysWithASuggestion) {
   expect_rejected({
       {"cluster:\n  replica: 3\n", 2, "cluster.replica", "unknown key; did you mean 'replicas'?"},
@@ -733,7 +778,7 @@ TEST(ConfigCluster, RejectsUnknownAndMisplacedKeysWithASuggestion) {
        "duplicate key (first given on line 3)"},
   });
   const std::string message = error_of("- a\n");
-  EXPECT_NE(message.find("(listen, log, limits, rooms, cluster)"), std::string::npos) << message;
+  EXPECT_NE(message.find("(listen, log, limits, rooms, cluster, tls)"), std::string::npos) << message;
 }
 
 TEST(ConfigValidate, AcceptsTheDefaults) { EXPECT_NO_THROW(validate(config{})); }
