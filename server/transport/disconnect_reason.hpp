@@ -13,6 +13,7 @@ enum class disconnect_reason {
   idle_timeout,      // no input within limits.idle_timeout
   slow_consumer,     // unsent output passed limits.max_outbound_bytes
   server_shutdown,   // SIGTERM/SIGINT
+  server_draining,   // SIGUSR2: lame duck, closed one by one over limits.drain_period
   error,             // an unexpected exception in the connection or client (logged)
 };
 
@@ -21,6 +22,7 @@ inline constexpr disconnect_reason all_disconnect_reasons[] = {
     disconnect_reason::reset,         disconnect_reason::register_timeout,
     disconnect_reason::idle_timeout,  disconnect_reason::slow_consumer,
     disconnect_reason::server_shutdown, disconnect_reason::error,
+    disconnect_reason::server_draining,
 };
 
 constexpr std::string_view to_string(disconnect_reason reason) noexcept {
@@ -32,6 +34,7 @@ constexpr std::string_view to_string(disconnect_reason reason) noexcept {
     case disconnect_reason::idle_timeout: return "idle-timeout";
     case disconnect_reason::slow_consumer: return "slow-consumer";
     case disconnect_reason::server_shutdown: return "server-shutdown";
+    case disconnect_reason::server_draining: return "server-draining";
     case disconnect_reason::error: return "error";
   }
   return "unknown";
