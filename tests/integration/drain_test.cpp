@@ -149,3 +149,18 @@ TEST(Drain, SigtermDuringADrainShutsDownAsAlways) {
   EXPECT_LE(steady::now() - signalled, 5s);
   EXPECT_TRUE(server.wait_for_log("drain cut short by shutdown")) << server.log();
 }
+
+TEST(Drain, AReloadedDrainPeriodAppliesToTheNextDrain) {
+  server_process server("limits:\n  drain_period: 1h\n");
+  test_client alice = json_client(server, "alice");
+  server.rewrite_config(std::string{drain_2s_yaml});
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("limits.drain_period '1h' -> '2s'")) << server.log();
+  const auto signalled = steady::now();
+  server.signal(SIGUSR2);
+  const json notice = alice.expect_json("notice");
+  EXPECT_NE(notice.value("text", "").find("within 2 s"), std::string::npos) << notice.dump();
+  EXPECT_EQ(alice.expect_json("bye", 4s)["reason"], "server-draining");
+  EXPECT_GE(steady::now() - signalled, 1500ms) << "the one client goes at the end of the period";
+  EXPECT_EQ(server.wait_exit(4s), std::optional<int>(0)) << server.log();
+}
