@@ -54,6 +54,8 @@ struct limits_config {
   std::size_t max_rooms_per_client = 32;
   std::size_t nick_max = 24;
   std::chrono::milliseconds shutdown_grace{5'000};
+  // Lame duck (SIGUSR2): the time over which the clients are closed, one by one.
+  std::chrono::milliseconds drain_period{30'000};
 };
 
 struct rooms_config {

@@ -39,6 +39,7 @@
 // | limits.max_rooms_per_client   | 32             | 1 .. 10000                                |
 // | limits.nick_max               | 24             | 1 .. 64 (a nick prefixes every line)      |
 // | limits.shutdown_grace         | 5s             | 0 .. 10m (past systemd's stop timeout)    |
+// | limits.drain_period           | 30s            | 1s .. 1h (a balancer needs a moment)      |
 // | rooms.default                 | lobby          | room name, or "" = no automatic join      |
 // | rooms.history                 | 50             | 0 .. 100000 (memory: rooms x history)     |
 // | rooms.history_replay          | 20             | 0 .. history                              |
@@ -366,6 +367,7 @@ std::vector<config_key> make_keys() {
                 1, 10'000),
       count_key("limits.nick_max", field{&config::limits, &L::nick_max}, 1, 64),
       duration_key<L>("limits.shutdown_grace", {&config::limits, &L::shutdown_grace}, 0ms, 10min),
+      duration_key<L>("limits.drain_period", {&config::limits, &L::drain_period}, 1s, 1h),
       default_room_key(),
       count_key("rooms.history", field{&config::rooms, &R::history}, 0, 100'000),
       count_key("rooms.history_replay", field{&config::rooms, &R::history_replay}, 0, 100'000),

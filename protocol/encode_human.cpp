@@ -212,6 +212,8 @@ struct human_encoder {
     if (e.reason.empty()) return one_line({"* Bye."});
     return one_line({"* Bye (", e.reason, ")."});
   }
+  // People read the sentence; the code is for programs.
+  std::string operator()(const notice_event& e) const { return one_line({"* ", e.text}); }
 };
 
 

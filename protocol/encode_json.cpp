@@ -155,6 +155,12 @@ struct json_encoder {
   std::string operator()(const bye_event& e) const {
     return json_line("bye", e.reason.size()).str("reason", e.reason).take();
   }
+  std::string operator()(const notice_event& e) const {
+    return json_line("notice", e.code.size() + e.text.size())
+        .str("code", e.code)
+        .str("text", e.text)
+        .take();
+  }
 
  private:
   static std::string room_nick(std::string_view type, std::string_view room, std::string_view nick) {

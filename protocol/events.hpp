@@ -116,11 +116,15 @@ struct pong_reply { std::string_view token; };
 
 struct error_event { error_code code; std::string_view message; };
 struct bye_event { std::string_view reason; };
+// Something the server tells a client unasked, e.g. that it is draining (code
+// "server-draining"): a machine-readable code and a sentence for people.
+struct notice_event { std::string_view code; std::string_view text; };
 
 using event = std::variant<welcome_event, ok_event, ok_join_event, ok_say_event, ok_msg_event,
                            ok_nick_event, ok_part_event, ok_topic_event, ok_format_event,
                            ok_help_event, ok_history_event, recovered_event, msg_event,
                            pm_event, join_event, part_event, quit_event, nick_event, topic_event,
-                           rooms_reply, who_reply, pong_reply, error_event, bye_event>;
+                           rooms_reply, who_reply, pong_reply, error_event, bye_event,
+                           notice_event>;
 
 }  // namespace chatd::protocol

@@ -65,6 +65,8 @@ server::server(asio::io_context& io, config cfg)
         io, registry_, cfg_.tls, metrics_.accept_errors,
         [this](asio::ip::tcp::socket socket) { admit(std::move(socket), /*tls=*/true); });
   }
+  drainer_ = std::make_unique<drainer>(io_, *directory_, registry_);
+  signals_.add(SIGUSR2);
   register_live_metrics();
 }
 
@@ -72,6 +74,7 @@ server::~server() = default;
 
 std::string server::unhealthy_reason() const {
   if (shutting_down_) return "shutting down";
+  if (draining()) return "draining";
   return cluster_ ? cluster_->unhealthy_reason() : std::string();
 }
 
@@ -133,7 +136,7 @@ void server::start(const inherited_listeners& inherited) {
 void server::spawn_accept_loop() {
   // Accepting must outlive any one failure (say, out of memory building a client).
   spawn_guarded(io_.get_executor(), accept_loop(), "accept loop", [this] {
-    if (!shutting_down_) spawn_accept_loop();
+    if (accepting_) spawn_accept_loop();
   });
 }
 
@@ -192,7 +195,7 @@ asio::awaitable<void> server::accept_loop() {
   for (;;) {
     auto [ec, socket] =
         co_await acceptor_.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
-    if (shutting_down_ || ec == asio::error::operation_aborted) break;
+    if (!accepting_ || ec == asio::error::operation_aborted) break;
     if (ec) {
       // Out of file descriptors (EMFILE/ENFILE) and the like: the pending connection stays in
       // the backlog, so retrying at once would spin. Wait, then try again.
@@ -306,6 +309,8 @@ asio::awaitable<void> server::signal_loop() {
     if (ec) break;
     if (signo == SIGHUP) {
       if (!shutting_down_) reload();
+    } else if (signo == SIGUSR2) {
+      drain();
     } else if (!shutting_down_) {
       spdlog::info("signal {} received; shutting down", signo);
       shutdown();
@@ -324,14 +329,37 @@ void server::shutdown() {
   notifier_.stopping(fmt::format("shutting down: {} connections flushing", clients));
   spdlog::info("stopped accepting; {} connections get up to {} ms to flush", clients,
                cfg_.limits.shutdown_grace.count());
-  asio::error_code ignored;
-  acceptor_.close(ignored);
-  if (tls_) tls_->close();
+  stop_accepting();
+  drainer_->cancel();
 
   for (auto& c : directory_->all_clients()) {
     c->stop(disconnect_reason::server_shutdown, stop_mode::flush);
   }
   if (directory_->client_count() == 0) stop_when_idle();
+}
+
+void server::stop_accepting() {
+  if (!accepting_) return;
+  accepting_ = false;
+  asio::error_code ignored;
+  acceptor_.close(ignored);
+  if (tls_) tls_->close();
+}
+
+void server::drain() {
+  if (shutting_down_) {
+    spdlog::warn("SIGUSR2 received while shutting down; ignored");
+    return;
+  }
+  if (draining()) {
+    spdlog::warn("SIGUSR2 received again; already draining, ignored");
+    return;
+  }
+  spdlog::info("SIGUSR2 received; lame duck: stopped accepting, /healthz answers 503");
+  // No STOPPING=1 yet: systemd would start its stop timeout (TimeoutStopSec), which a
+  // drain_period may exceed. shutdown() says it once the drain is over.
+  stop_accepting();
+  drainer_->start(cfg_.limits.drain_period, [this] { shutdown(); });
 }
 
 void server::stop_when_idle() {

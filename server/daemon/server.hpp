@@ -21,6 +21,7 @@
 #include "protocol/events.hpp"
 #include "server/chat/directory.hpp"
 #include "server/chat/server_metrics.hpp"
+#include "server/daemon/drainer.hpp"
 #include "server/http/http_endpoint.hpp"
 #include "server/logging/log_throttle.hpp"
 #include "server/service/listen_fds.hpp"
@@ -55,6 +56,12 @@ class server {
   // Phased shutdown: stop accepting, say bye to everyone, let them flush within
   // limits.shutdown_grace, then cut whoever is left. io_context::run returns once all is done.
   void shutdown();
+  // Lame duck (SIGUSR2): stop accepting, answer /healthz with 503 "draining", tell every client
+  // once, close them one by one over limits.drain_period, then shut down as above (exit 0).
+  // A second call is ignored and logged; a shutdown during the drain takes over.
+  void drain();
+  // Closes the chat listener(s): no new connection is accepted from here on. Idempotent.
+  void stop_accepting();
 
   asio::ip::tcp::endpoint chat_endpoint() const;
   // The TLS listener's address; only with listen.chat_tls set, once started.
@@ -64,7 +71,9 @@ class server {
   // The metrics listener's address; only when it is enabled and started.
   asio::ip::tcp::endpoint metrics_endpoint() const;
   bool shutting_down() const noexcept { return shutting_down_; }
-  // Why /healthz answers 503 ("" while healthy): shutting down, or the cluster's engine.
+  bool draining() const noexcept { return drainer_ && drainer_->draining(); }
+  // Why /healthz answers 503 ("" while healthy): shutting down, draining, or the cluster's
+  // engine.
   std::string unhealthy_reason() const;
   // True if the sweep had to force the last connections closed (for the exit path).
   bool forced_exit() const noexcept { return forced_exit_; }
@@ -103,9 +112,11 @@ class server {
   std::unique_ptr<cluster_node> cluster_;
   std::unique_ptr<tls_listener> tls_;  // only with listen.chat_tls set
   transport_context transport_;
+  std::unique_ptr<drainer> drainer_;
   std::uint64_t next_client_id_ = 1;
 
   bool shutting_down_ = false;
+  bool accepting_ = true;  // until stop_accepting()
   bool forced_exit_ = false;
   bool idle_ = false;  // shut down and nothing left: the loops end
   clock::time_point shutdown_deadline_{};

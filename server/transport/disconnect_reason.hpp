@@ -13,6 +13,7 @@ enum class disconnect_reason {
   idle_timeout,      // no input within limits.idle_timeout
   slow_consumer,     // unsent output passed limits.max_outbound_bytes
   server_shutdown,   // SIGTERM/SIGINT
+  server_draining,   // SIGUSR2: lame duck, closed one by one over limits.drain_period
   error,             // an unexpected exception in the connection or client (logged)
   tls_on_plain_port,      // a TLS ClientHello arrived on the plain chat port
   tls_handshake_failed,   // the TLS handshake failed (a plain-text client, no common version)
@@ -24,6 +25,7 @@ inline constexpr disconnect_reason all_disconnect_reasons[] = {
     disconnect_reason::reset,         disconnect_reason::register_timeout,
     disconnect_reason::idle_timeout,  disconnect_reason::slow_consumer,
     disconnect_reason::server_shutdown, disconnect_reason::error,
+    disconnect_reason::server_draining,
     disconnect_reason::tls_on_plain_port, disconnect_reason::tls_handshake_failed,
     disconnect_reason::tls_handshake_timeout,
 };
@@ -37,6 +39,7 @@ constexpr std::string_view to_string(disconnect_reason reason) noexcept {
     case disconnect_reason::idle_timeout: return "idle-timeout";
     case disconnect_reason::slow_consumer: return "slow-consumer";
     case disconnect_reason::server_shutdown: return "server-shutdown";
+    case disconnect_reason::server_draining: return "server-draining";
     case disconnect_reason::error: return "error";
     case disconnect_reason::tls_on_plain_port: return "tls-on-plain-port";
     case disconnect_reason::tls_handshake_failed: return "tls-handshake-failed";

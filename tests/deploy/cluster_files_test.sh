@@ -267,6 +267,20 @@ for want in (r"option\s+httpchk\s+GET\s+/healthz", r"http-check\s+expect\s+statu
              r"init-addr\s+(\S+,)?none\b"):
     if not re.search(want, code):
         fail(f"haproxy.cfg lacks /{want}/")
+# A draining node (SIGUSR2: 503 `draining`) must be out within a few seconds of its
+# limits.drain_period: its check interval times its fall count.
+def ms(v):
+    m = re.fullmatch(r"(\d+)(ms|s)?", v)
+    return int(m.group(1)) * (1 if m.group(2) == "ms" else 1000) if m else None
+defaults = re.search(r"^\s*default-server\s+(.*)$", code, re.M)
+words = defaults.group(1).split() if defaults else []
+inter = ms(words[words.index("inter") + 1]) if "inter" in words else 2000
+fall = int(words[words.index("fall") + 1]) if "fall" in words else 3
+if inter is None or inter * fall > 2000:
+    fail(f"haproxy.cfg: a 503 node is taken out only after inter x fall = {inter} ms x {fall}; "
+         "want at most 2 s")
+else:
+    ok(f"haproxy.cfg: a 503 node is out within {inter * fall} ms")
 binds = {int(p) for p in re.findall(r"^\s*bind\s+\S*:(\d+)", code, re.M)}
 for svc in haproxy:
     published = {int(str(p).split(":")[-1].split("/")[0]) for p in services[svc].get("ports") or []}

@@ -52,7 +52,8 @@ TEST(MetricsValues, StartAtZeroWithEverySeriesPresent) {
   expect_by_label(scraped, "chatd_disconnects_total", "reason",
                   {{"quit", 0}, {"closed", 0}, {"reset", 0}, {"register-timeout", 0},
                    {"idle-timeout", 0}, {"slow-consumer", 0}, {"server-shutdown", 0},
-                   {"error", 0}});
+                   {"server-draining", 0}, {"error", 0}});
+  EXPECT_EQ(scraped.value("chatd_draining"), 0);
   EXPECT_EQ(scraped.value("chatd_errors_total", {{"code", "nick-taken"}}), 0);
   expect_by_label(scraped, "chatd_presence_suppressed_total", "event",
                   {{"join", 0}, {"part", 0}, {"quit", 0}});

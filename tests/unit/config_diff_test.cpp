@@ -115,5 +115,17 @@ TEST(ConfigDiff, AReloadKeepsTheRunningListenersAndClusterAndTakesTheRest) {
   }
 }
 
+TEST(ConfigDiff, ADrainPeriodChangeAppliesWithoutARestart) {
+  config before;
+  config after;
+  after.limits.drain_period = std::chrono::seconds(2);
+  const auto changes = diff_config(before, after);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "limits.drain_period");
+  EXPECT_EQ(changes[0].old_value, "30s");
+  EXPECT_EQ(changes[0].new_value, "2s");
+  EXPECT_FALSE(restart_reason(changes[0].key).has_value());
+}
+
 }  // namespace
 }  // namespace chatd

@@ -48,6 +48,7 @@ std::string dump(const config& c) {
       << "limits.max_rooms_per_client=" << c.limits.max_rooms_per_client << "\n"
       << "limits.nick_max=" << c.limits.nick_max << "\n"
       << "limits.shutdown_grace=" << c.limits.shutdown_grace.count() << "ms\n"
+      << "limits.drain_period=" << c.limits.drain_period.count() << "ms\n"
       << "rooms.default=" << c.rooms.default_room << "\n"
       << "rooms.history=" << c.rooms.history << "\n"
       << "rooms.history_replay=" << c.rooms.history_replay << "\n"
@@ -133,6 +134,7 @@ limits:
   max_rooms_per_client: 4
   nick_max: 16
   shutdown_grace: 1500ms
+  drain_period: 2s
 rooms:
   default: "#Main"
   history: 200
@@ -159,6 +161,7 @@ rooms:
   EXPECT_EQ(c.limits.max_rooms_per_client, 4u);
   EXPECT_EQ(c.limits.nick_max, 16u);
   EXPECT_EQ(c.limits.shutdown_grace, 1500ms);
+  EXPECT_EQ(c.limits.drain_period, 2s);
   EXPECT_EQ(c.rooms.default_room, "main");
   EXPECT_EQ(c.rooms.history, 200u);
   EXPECT_EQ(c.rooms.history_replay, 200u);
@@ -381,6 +384,9 @@ TEST(ConfigLoader, RejectsNumbersOutOfRange) {
       {"limits:\n  nick_max: 65\n", 2, "limits.nick_max", "expected an integer from 1 to 64"},
       {"limits:\n  shutdown_grace: 11m\n", 2, "limits.shutdown_grace",
        "expected a duration from 0s to 10m"},
+      {"limits:\n  drain_period: 999ms\n", 2, "limits.drain_period",
+       "expected a duration from 1s to 1h"},
+      {"limits:\n  drain_period: 61m\n", 2, "limits.drain_period", "got '61m'"},
       {"rooms:\n  history: 100001\n", 2, "rooms.history", "expected an integer from 0 to 100000"},
       {"rooms:\n  presence_delay: 11s\n", 2, "rooms.presence_delay",
        "expected a duration from 0s to 10s"},

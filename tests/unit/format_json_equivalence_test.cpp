@@ -200,6 +200,12 @@ struct reference_encoder {
     j["reason"] = s(e.reason);
     return line(j);
   }
+  std::string operator()(const notice_event& e) const {
+    ordered_json j = object("notice");
+    j["code"] = s(e.code);
+    j["text"] = s(e.text);
+    return line(j);
+  }
 };
 
 std::string reference(const event& ev) { return std::visit(reference_encoder{}, ev); }
@@ -273,6 +279,7 @@ std::vector<std::string> encode_all_both_ways(std::string_view a, std::string_vi
       pong_reply{a},
       error_event{code, b},
       bye_event{a},
+      notice_event{a, b},
   };
   std::vector<std::string> lines;
   for (const event& ev : events) {

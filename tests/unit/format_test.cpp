@@ -179,6 +179,9 @@ const format_case format_cases[] = {
      R"({"type":"error","code":"nick-taken","message":"nickname bob is taken"})"},
     {"Bye", bye_event{"see you"}, "* Bye (see you).\r\n", R"({"type":"bye","reason":"see you"})"},
     {"ByeWithoutReason", bye_event{""}, "* Bye.\r\n", R"({"type":"bye","reason":""})"},
+    {"Notice", notice_event{"server-draining", "Reconnect to continue."},
+     "* Reconnect to continue.\r\n",
+     R"({"type":"notice","code":"server-draining","text":"Reconnect to continue."})"},
 };
 
 void PrintTo(const format_case& c, std::ostream* os) { *os << c.name; }
@@ -275,6 +278,7 @@ TEST(EncodeJson, RoundTripsEveryStringField) {
       {pong_reply{tricky}, {"token"}},
       {error_event{error_code::bad_argument, tricky}, {"message"}},
       {bye_event{tricky}, {"reason"}},
+      {notice_event{"server-draining", tricky}, {"text"}},
       {welcome_event{tricky}, {"version"}},
   };
   for (const auto& [ev, fields] : cases) {
