@@ -164,10 +164,7 @@ void follow(std::uint16_t port, const std::atomic<bool>& publisher_done,
         if (type == "ok" && j->value("cmd", "") == "join") {
           const std::string got_epoch = j->at("epoch");
           if (!epoch.empty() && got_epoch != epoch) out.problems.push_back("epoch changed");
-          // At seq 0 there is no numbering to name yet: in a cluster the room takes the epoch
-          // of its first stored message, which another node may have chosen. Resume without
-          // one until the room has a message.
-          if (j->value("seq", 0) > 0) epoch = got_epoch;
+          epoch = got_epoch;  // every node gives an empty room the same epoch
           if (j->value("complete", false)) {
             ++out.resumed_complete;
           } else {
