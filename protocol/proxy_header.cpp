@@ -22,8 +22,7 @@ constexpr std::uint8_t family_unspec = 0x0;
 constexpr std::uint8_t family_inet = 0x1;
 constexpr std::uint8_t family_inet6 = 0x2;
 constexpr std::uint8_t family_unix = 0x3;
-constexpr std::uint8_t proto_unspec = 0x0;
-constexpr std::uint8_t proto_stream = 0x1;
+constexpr std::uint8_t proto_unspec = 0x0;  // 0x1 is a stream (TCP): what chatd expects
 constexpr std::uint8_t proto_dgram = 0x2;
 // Address block sizes: two addresses and two ports.
 constexpr std::size_t inet_block = 4 + 4 + 2 + 2;
