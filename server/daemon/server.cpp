@@ -52,7 +52,12 @@ server::server(asio::io_context& io, config cfg)
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       directory_(std::make_unique<directory>(io.get_executor(), cfg_, metrics_)),
       transport_(metrics_.bytes_received, metrics_.bytes_sent, metrics_.session_failures,
-                 cfg_.limits.max_outbound_bytes, cfg_.rooms.presence_delay) {
+                 cfg_.limits.max_outbound_bytes, cfg_.rooms.presence_delay),
+      proxy_(metrics_, [this](asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& client,
+                              const asio::ip::tcp::endpoint& balancer) {
+        admit(std::move(socket), client, balancer);
+      }) {
+  proxy_.set_trusted(cfg_.listen.proxy_protocol);
   directory_->set_on_empty([this] {
     if (shutting_down_) stop_when_idle();
   });
@@ -192,17 +197,23 @@ asio::awaitable<void> server::accept_loop() {
   }
 }
 
-void server::admit(asio::ip::tcp::socket socket) {
+void server::admit(asio::ip::tcp::socket socket,
+                   const std::optional<asio::ip::tcp::endpoint>& client,
+                   const std::optional<asio::ip::tcp::endpoint>& balancer) {
+  if (shutting_down_) return;  // a header read as the server stopped
   asio::error_code ec;
-  const auto remote = socket.remote_endpoint(ec);
+  const auto remote = client ? *client : socket.remote_endpoint(ec);
   if (ec) return;  // already gone (reset before we got to it)
+  const bool header_first = !client && proxy_.trusts(remote.address());
   const std::string peer = endpoint_text(remote);
   const auto& limits = cfg_.limits;
-  if (directory_->client_count() >= limits.max_connections) {
+  // Connections whose header is still being read hold a descriptor too.
+  if (directory_->client_count() + proxy_.pending() >= limits.max_connections) {
     metrics_.rejected(reject_reason::server_full).inc();
     return reject(std::move(socket), peer, "server-full",
                   protocol::bye_event{"server-full"});
   }
+  if (header_first) return proxy_.start(std::move(socket), limits.register_timeout);
   std::string ip = remote.address().to_string();
   if (directory_->connections_from(ip) >= limits.max_connections_per_ip) {
     metrics_.rejected(reject_reason::too_many_connections).inc();
@@ -212,7 +223,11 @@ void server::admit(asio::ip::tcp::socket socket) {
   }
   metrics_.connections_accepted.inc();
   const std::uint64_t id = next_client_id_++;
-  spdlog::info("conn {} open peer={}", id, peer);
+  if (balancer) {
+    spdlog::info("conn {} open peer={} via={}", id, peer, endpoint_text(*balancer));
+  } else {
+    spdlog::info("conn {} open peer={}", id, peer);
+  }
   auto conn = std::make_shared<tcp_connection>(transport_, std::move(socket), id, peer,
                                                std::move(ip));
   std::make_shared<chat_client>(*directory_, std::move(conn), id)->start();
@@ -300,6 +315,7 @@ void server::shutdown() {
                cfg_.limits.shutdown_grace.count());
   asio::error_code ignored;
   acceptor_.close(ignored);
+  proxy_.cancel_all();
 
   for (auto& c : directory_->all_clients()) {
     c->stop(disconnect_reason::server_shutdown, stop_mode::flush);
@@ -364,6 +380,7 @@ void server::apply_config(config next) {
   directory_->apply_config(cfg_);
   transport_.max_outbound_bytes = cfg_.limits.max_outbound_bytes;
   transport_.coalesced.set_delay(cfg_.rooms.presence_delay);
+  proxy_.set_trusted(cfg_.listen.proxy_protocol);
   // Said under whichever of the old and new levels shows info lines, so that quieting the
   // log and making it louder are both recorded.
   const auto say_what_changed = [&] {

@@ -21,6 +21,7 @@
 #include "protocol/events.hpp"
 #include "server/chat/directory.hpp"
 #include "server/chat/server_metrics.hpp"
+#include "server/daemon/proxy_gate.hpp"
 #include "server/http/http_endpoint.hpp"
 #include "server/logging/log_throttle.hpp"
 #include "server/service/listen_fds.hpp"
@@ -74,7 +75,11 @@ class server {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> sweep_loop();
   asio::awaitable<void> signal_loop();
-  void admit(asio::ip::tcp::socket socket);
+  // Serves a new connection, or first reads its PROXY header (proxy_gate) if its peer is listed
+  // in listen.proxy_protocol. `client` is the address a header named, once read.
+  void admit(asio::ip::tcp::socket socket,
+             const std::optional<asio::ip::tcp::endpoint>& client = std::nullopt,
+             const std::optional<asio::ip::tcp::endpoint>& balancer = std::nullopt);
   void reject(asio::ip::tcp::socket socket, const std::string& peer, std::string_view reason,
               const protocol::event& line);
   void stop_when_idle();
@@ -97,6 +102,7 @@ class server {
   // Only with cluster.nats set. Destroyed before the directory it plugs into.
   std::unique_ptr<cluster_node> cluster_;
   transport_context transport_;
+  proxy_gate proxy_;
   std::uint64_t next_client_id_ = 1;
 
   bool shutting_down_ = false;
