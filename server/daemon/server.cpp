@@ -165,6 +165,11 @@ void server::register_live_metrics() {
             [&](const chat_client& c) { total += static_cast<double>(c.queued_bytes()); });
         return total;
       });
+  registry_
+      .add_callback_gauge("chatd_proxy_headers_pending",
+                          "Connections from listen.proxy_protocol peers whose PROXY header is "
+                          "still being read.")
+      .add({}, [this] { return static_cast<double>(proxy_.pending()); });
   registry_.add_gauge("chatd_build_info", "Always 1; the version is in the label.", {"version"})
       .add({{"version", CHATD_VERSION}})
       .set(1);
