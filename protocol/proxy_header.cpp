@@ -85,9 +85,11 @@ proxy_result parse_v1(std::string_view bytes) {
   if (!agrees(bytes, v1_prefix)) return proxy_invalid{"not a PROXY header"};
   const std::string_view window = bytes.substr(0, std::min(bytes.size(), proxy_v1_max_bytes));
   const std::size_t lf = window.find('\n');
-  // A CR anywhere but right before the LF can never be part of a valid line.
-  const std::size_t cr = window.find('\r');
-  if (cr != std::string_view::npos && cr + 1 < window.size() && window[cr + 1] != '\n') {
+  // A CR anywhere but right before the LF can never be part of a valid line. Only the bytes
+  // up to the first LF are looked at, so that what follows a line never changes its verdict.
+  const std::string_view line_part = window.substr(0, lf);
+  const std::size_t cr = line_part.find('\r');
+  if (cr != std::string_view::npos && cr + 1 < line_part.size()) {
     return proxy_invalid{"v1 header with a CR not followed by LF"};
   }
   if (lf == std::string_view::npos) {

@@ -167,6 +167,8 @@ TEST(ProxyHeader, RefusesMalformedHeadersWithAReason) {
       {"\r\nhello", "not a PROXY header"},
       {over_v1, "v1 header longer than 107 bytes"},
       {"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", "v1 header not ended by CRLF"},
+      // What follows the first LF never changes the verdict (found by the fuzzer).
+      {"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n\r\0"s, "v1 header not ended by CRLF"},
       {"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\rX", "v1 header with a CR not followed by LF"},
       {"PROXY TCP4 1.2.3.4\t5.6.7.8 1 2\r\n", "v1 header with a control or non-ASCII byte"},
       {"PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n", "v1 header with the wrong number of fields"},
