@@ -1,0 +1,283 @@
+// listen.proxy_protocol against the real server: a real HAProxy in front sending PROXY v2,
+// headers sent by hand (v1, v2 LOCAL, cut in pieces, followed by chat input in the same write),
+// malformed and missing headers, a peer that is not listed, a reload, and shutdown while a header
+// is awaited. HAProxy is required (Debian package `haproxy`; deploy/quickstart.sh test installs
+// it): a missing one fails.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/abuse_helpers.hpp"
+#include "integration/chat_helpers.hpp"
+#include "integration/child_process.hpp"
+#include "integration/free_ports.hpp"
+#include "integration/metrics_helpers.hpp"
+
+using namespace chatd::integration;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* haproxy_binary = "/usr/sbin/haproxy";
+
+// A real HAProxy on 127.0.0.1 in TCP mode, in the foreground (-db), passing every connection to
+// chatd on `chat_port` with a PROXY v2 header (with a CRC32c TLV, which chatd skips). A second,
+// HTTP frontend answers /ready once it has bound its ports. Stopped by its PID when it goes.
+class haproxy_server {
+ public:
+  explicit haproxy_server(std::uint16_t chat_port) : dir_("chatd-haproxy") {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const auto ports = free_loopback_ports(2);
+      port_ = ports[0];
+      monitor_port_ = ports[1];
+      write_file_text(dir_.file("haproxy.cfg"),
+                      "global\n"
+                      "    maxconn 100\n"
+                      "defaults\n"
+                      "    mode tcp\n"
+                      "    timeout connect 2s\n"
+                      "    timeout client 30s\n"
+                      "    timeout server 30s\n"
+                      "frontend chat\n"
+                      "    bind 127.0.0.1:" + std::to_string(port_) + "\n"
+                      "    default_backend chatd\n"
+                      "backend chatd\n"
+                      "    server chatd 127.0.0.1:" + std::to_string(chat_port) +
+                      " send-proxy-v2 proxy-v2-options crc32c\n"
+                      "frontend monitor\n"
+                      "    mode http\n"
+                      "    timeout client 5s\n"
+                      "    bind 127.0.0.1:" + std::to_string(monitor_port_) + "\n"
+                      "    monitor-uri /ready\n");
+      process_.emplace(
+          std::vector<std::string>{haproxy_binary, "-db", "-f", dir_.file("haproxy.cfg")});
+      if (wait_ready()) return;
+      const std::string log_text = log();
+      process_.reset();  // stops it
+      if (log_text.find("cannot bind socket") == std::string::npos) {
+        throw std::runtime_error("haproxy did not start; its log:\n" + log_text);
+      }
+    }
+    throw std::runtime_error("haproxy found its ports taken three times");
+  }
+
+  std::uint16_t port() const noexcept { return port_; }
+  std::string log() const { return process_ ? process_->output() : std::string(); }
+
+ private:
+  bool wait_ready() {
+    return poll_until(
+        [&] {
+          if (!process_->running()) return true;
+          try {
+            return http_get_to_close(monitor_port_, "/ready", 2s).status == 200;
+          } catch (const std::exception&) {
+            return false;  // not listening yet
+          }
+        },
+        10s, 50ms) &&
+           process_->running();
+  }
+
+  temp_dir dir_;  // declared before process_: removed only after the process has been stopped
+  std::uint16_t port_ = 0;
+  std::uint16_t monitor_port_ = 0;
+  std::optional<child_process> process_;
+};
+
+bool haproxy_installed() {
+  if (::access(haproxy_binary, X_OK) == 0) return true;
+  ADD_FAILURE() << haproxy_binary << " is not installed: the tests need the Debian package "
+                << "haproxy (deploy/quickstart.sh test installs it)";
+  return false;
+}
+
+double bad_headers(const server_process& server) {
+  return scrape(metrics_port(server))
+      .value("chatd_connections_rejected_total", {{"reason", "bad-proxy-header"}});
+}
+
+// A v1 header for a TCP4 client at `address`:`port`.
+std::string v1_header(const std::string& address, int port) {
+  return "PROXY TCP4 " + address + " 127.0.0.1 " + std::to_string(port) + " 7000\r\n";
+}
+
+// The "conn N open peer=..." line of the server's log that names `peer`, or "".
+std::string open_line(const server_process& server, const std::string& peer) {
+  const std::string log = server.log();
+  const std::regex line("conn [0-9]+ open peer=" + std::regex_replace(peer, std::regex(R"([.\[\]])"), R"(\$&)") +
+                        "[^\n]*");
+  std::smatch match;
+  return std::regex_search(log, match, line) ? match.str() : std::string();
+}
+
+const std::string listed_loopback =
+    "listen:\n  proxy_protocol: [127.0.0.1, '::1']\n";
+
+}  // namespace
+
+TEST(ProxyProtocol, BehindHaproxyClientsAreSeenAndLimitedByTheirOwnAddresses) {
+  if (!haproxy_installed()) return;
+  server_process server(listed_loopback + "limits:\n  max_connections_per_ip: 1\n",
+                        metrics_listen_args());
+  haproxy_server haproxy(server.port());
+
+  test_client a(haproxy.port(), "alice", from_address("127.0.0.2"));
+  a.register_json("alice");
+  // Everything reaches chatd from HAProxy's 127.0.0.1, yet each client is its own address.
+  test_client b(haproxy.port(), "bob", from_address("127.0.0.3"));
+  b.register_json("bob");
+  EXPECT_EQ(a.expect_json("join")["nick"], "bob");
+  test_client again(haproxy.port(), "again", from_address("127.0.0.2"));
+  EXPECT_EQ(lines_until_closed(again),
+            (std::vector<std::string>{
+                "! too-many-connections: too many connections from 127.0.0.2"}));
+  a.expect_quiet_json();
+
+  const std::string alice_line = open_line(server, "127.0.0.2:");
+  EXPECT_NE(alice_line.find(" via=127.0.0.1:"), std::string::npos) << server.log();
+  EXPECT_NE(open_line(server, "127.0.0.3:"), "") << server.log();
+  EXPECT_TRUE(server.wait_for_log("rejected: too-many-connections")) << server.log();
+  EXPECT_EQ(server.log().find("peer=127.0.0.1:"), std::string::npos) << server.log();
+  EXPECT_EQ(bad_headers(server), 0);
+  EXPECT_TRUE(no_connections_after_closing(server, {&a, &b, &again})) << haproxy.log();
+}
+
+TEST(ProxyProtocol, AHeaderSentByHandNamesTheClientAndWhatFollowsItIsChatInput) {
+  server_process server(listed_loopback + "limits:\n  max_connections_per_ip: 1\n",
+                        metrics_listen_args());
+  // v1 with the client's first commands in the same write: none of them may be lost.
+  test_client a(server.port(), "alice");
+  a.send_raw(v1_header("192.0.2.7", 5555) + "/format json\n/nick alice\n");
+  EXPECT_EQ(a.expect_line().rfind("* Welcome", 0), 0u);
+  a.expect_line();  // the welcome's second line
+  a.expect_ok("format");
+  a.expect_ok("nick");
+  EXPECT_EQ(a.expect_json("join")["nick"], "alice");
+  EXPECT_TRUE(server.wait_for_log("conn 1 open peer=192.0.2.7:5555 via=127.0.0.1:")) << server.log();
+
+  // The per-address limit counts 192.0.2.7, not the 127.0.0.1 every header came through.
+  test_client same(server.port(), "same");
+  same.send_raw(v1_header("192.0.2.7", 5556));
+  EXPECT_EQ(lines_until_closed(same),
+            (std::vector<std::string>{
+                "! too-many-connections: too many connections from 192.0.2.7"}));
+
+  // A header cut in pieces, with a pause between them.
+  const std::string header = v1_header("192.0.2.8", 6000);
+  test_client b(server.port(), "bob");
+  b.send_raw(header.substr(0, 9));
+  std::this_thread::sleep_for(50ms);  // the server reads the first piece alone
+  b.send_raw(header.substr(9, 20));
+  std::this_thread::sleep_for(50ms);
+  b.send_raw(header.substr(29));
+  b.register_json("bob");
+  EXPECT_TRUE(server.wait_for_log("open peer=192.0.2.8:6000")) << server.log();
+
+  // v2 LOCAL (what a balancer's health check sends): the connection's own address stands.
+  test_client local(server.port(), "local");
+  local.send_raw(std::string("\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00", 16));
+  local.register_json("carol");
+  EXPECT_NE(open_line(server, "127.0.0.1:"), "") << server.log();
+
+  EXPECT_EQ(bad_headers(server), 0);
+  EXPECT_TRUE(no_connections_after_closing(server, {&a, &same, &b, &local}));
+}
+
+TEST(ProxyProtocol, AMalformedOrMissingHeaderClosesTheConnectionAndIsCounted) {
+  server_process server(listed_loopback + "limits:\n  register_timeout: 1s\n",
+                        metrics_listen_args());
+  test_client silent(server.port(), "silent");
+  test_client malformed(server.port(), "malformed");
+  malformed.send_raw("PROXY TCP4 192.0.2.1 nowhere 1 2\r\nalice\n");
+  // Nothing is said to a peer that failed the header: not even the welcome.
+  EXPECT_EQ(lines_until_closed(malformed), std::vector<std::string>{});
+  EXPECT_TRUE(server.wait_for_log("bad-proxy-header: v1 header with a bad IPv4 address"))
+      << server.log();
+
+  test_client plain(server.port(), "plain");
+  plain.send_line("alice");  // a client talking to a port that expects a header
+  EXPECT_EQ(lines_until_closed(plain), std::vector<std::string>{});
+
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(lines_until_closed(silent, 5s), std::vector<std::string>{});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // closed at register_timeout
+  EXPECT_TRUE(wait_until([&] { return bad_headers(server) == 3; }, 5s,
+                         "three bad-proxy-header rejections"));
+  EXPECT_TRUE(server.wait_for_log("no PROXY header in time")) << server.log();
+  // Rejected before they were served: none was accepted.
+  EXPECT_EQ(scrape(metrics_port(server)).value("chatd_connections_accepted_total"), 0);
+
+  // A peer that connects and closes without a byte (a TCP health check) is not a bad header.
+  test_client check(server.port(), "check");
+  check.close();
+  test_client after = test_client(server.port(), "after");
+  after.send_raw(v1_header("192.0.2.9", 1));
+  after.register_json("after");
+  EXPECT_EQ(bad_headers(server), 3);
+  EXPECT_TRUE(no_connections_after_closing(server, {&silent, &malformed, &plain, &after}));
+}
+
+TEST(ProxyProtocol, AnUnlistedPeerNeverHasAHeaderRead) {
+  server_process server("listen:\n  proxy_protocol: [127.0.0.2]\n", metrics_listen_args());
+  test_client a(server.port(), "alice");
+  a.send_raw(v1_header("192.0.2.7", 5555));
+  // The welcome comes at once, and the header line is taken as a nickname and refused.
+  EXPECT_EQ(a.expect_line().rfind("* Welcome", 0), 0u);
+  a.expect_line();
+  EXPECT_EQ(a.expect_line().rfind("! nick-invalid", 0), 0u);
+  a.send_line("/nick alice");
+  EXPECT_EQ(a.expect_line(), "* You are now known as alice.");
+  EXPECT_NE(open_line(server, "127.0.0.1:"), "") << server.log();
+  EXPECT_EQ(server.log().find("192.0.2.7"), std::string::npos) << server.log();
+  EXPECT_EQ(bad_headers(server), 0);
+  EXPECT_TRUE(no_connections_after_closing(server, {&a}));
+}
+
+TEST(ProxyProtocol, AReloadChangesWhoMustSendAHeaderForNewConnections) {
+  server_process server("", metrics_listen_args());
+  test_client before(server.port(), "before");
+  before.register_json("before");
+
+  server.rewrite_config(listed_loopback);
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("configuration reloaded: listen.proxy_protocol '' -> "
+                                  "'127.0.0.1/32,::1/128'"))
+      << server.log();
+  // The connection that was open before keeps its address and is served on.
+  before.expect_quiet_json();
+  test_client after(server.port(), "after");
+  after.send_raw(v1_header("192.0.2.10", 4242));
+  after.register_json("after");
+  EXPECT_TRUE(server.wait_for_log("open peer=192.0.2.10:4242")) << server.log();
+  EXPECT_EQ(before.expect_json("join")["nick"], "after");
+
+  server.rewrite_config("");
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("listen.proxy_protocol '127.0.0.1/32,::1/128' -> ''"))
+      << server.log();
+  test_client plain(server.port(), "plain");
+  plain.register_json("plain");
+  EXPECT_TRUE(no_connections_after_closing(server, {&before, &after, &plain}));
+}
+
+TEST(ProxyProtocol, ShutdownDoesNotWaitForAHeaderThatHasNotCome) {
+  // register_timeout stays 60 s.
+  server_process server(listed_loopback, metrics_listen_args());
+  test_client silent(server.port(), "silent");
+  test_client partial(server.port(), "partial");
+  partial.send_raw("PROXY TCP4 ");
+  const std::uint16_t metrics = metrics_port(server);
+  ASSERT_TRUE(wait_until(
+      [&] { return scrape(metrics).value("chatd_proxy_headers_pending") == 2; }, 5s,
+      "both connections to wait for their headers"));
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(5s), 0) << server.log();
+  EXPECT_TRUE(silent.wait_closed(1s));
+  EXPECT_TRUE(partial.wait_closed(1s));
+}
