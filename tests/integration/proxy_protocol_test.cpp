@@ -190,8 +190,9 @@ TEST(ProxyProtocol, AHeaderSentByHandNamesTheClientAndWhatFollowsItIsChatInput) 
 }
 
 TEST(ProxyProtocol, AMalformedOrMissingHeaderClosesTheConnectionAndIsCounted) {
-  server_process server(listed_loopback + "limits:\n  register_timeout: 1s\n",
-                        metrics_listen_args());
+  std::vector<std::string> args = metrics_listen_args();
+  args.insert(args.end(), {"--log-level", "debug"});  // to see the health check's close
+  server_process server(listed_loopback + "limits:\n  register_timeout: 1s\n", args);
   test_client silent(server.port(), "silent");
   test_client malformed(server.port(), "malformed");
   malformed.send_raw("PROXY TCP4 192.0.2.1 nowhere 1 2\r\nalice\n");
@@ -216,6 +217,7 @@ TEST(ProxyProtocol, AMalformedOrMissingHeaderClosesTheConnectionAndIsCounted) {
   // A peer that connects and closes without a byte (a TCP health check) is not a bad header.
   test_client check(server.port(), "check");
   check.close();
+  EXPECT_TRUE(server.wait_for_log("closed before sending anything")) << server.log();
   test_client after = test_client(server.port(), "after");
   after.send_raw(v1_header("192.0.2.9", 1));
   after.register_json("after");
