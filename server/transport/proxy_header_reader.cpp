@@ -1,6 +1,8 @@
 #include "server/transport/proxy_header_reader.hpp"
 
+#include <algorithm>
 #include <array>
+#include <string>
 #include <variant>
 
 #include <asio/experimental/as_tuple.hpp>
