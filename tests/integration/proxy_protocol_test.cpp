@@ -107,8 +107,10 @@ std::string v1_header(const std::string& address, int port) {
   return "PROXY TCP4 " + address + " 127.0.0.1 " + std::to_string(port) + " 7000\r\n";
 }
 
-// The "conn N open peer=..." line of the server's log that names `peer`, or "".
+// The "conn N open peer=..." line of the server's log that names `peer`, or "" if none has
+// come within 5 s (the log reaches the test through a pipe, a moment after the server wrote it).
 std::string open_line(const server_process& server, const std::string& peer) {
+  if (!server.wait_for_log("open peer=" + peer)) return {};
   const std::string log = server.log();
   const std::regex line("conn [0-9]+ open peer=" + std::regex_replace(peer, std::regex(R"([.\[\]])"), R"(\$&)") +
                         "[^\n]*");
