@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "config/ip_range.hpp"
+
 namespace chatd {
 
 // A listening address as written in the config: "0.0.0.0:7000", "[::]:7000", "127.0.0.1:9102".
@@ -20,6 +22,9 @@ struct listen_config {
   listen_address chat{"0.0.0.0", 7000};
   bool metrics_enabled = true;  // false when listen.metrics is "" (disabled)
   listen_address metrics{"127.0.0.1", 9102};
+  // Peers whose chat connections start with a PROXY protocol header (a balancer in front);
+  // empty = none: no header is ever read.
+  std::vector<ip_range> proxy_protocol;
   bool chat_tls_enabled = false;  // true when listen.chat_tls is set (off by default)
   listen_address chat_tls{"0.0.0.0", 7443};
 };

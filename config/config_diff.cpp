@@ -16,6 +16,9 @@ std::vector<config_change> diff_config(const config& before, const config& after
 }
 
 std::optional<std::string_view> restart_reason(std::string_view key) {
+  // Who may send a PROXY header is asked at each accept: a reload applies it to the next
+  // connection, and connections already open keep the address they were given.
+  if (key == "listen.proxy_protocol") return std::nullopt;
   if (key.starts_with("listen.")) return "listeners are bound once; restart chatd to move it";
   // The node joined the cluster with these: its name, its stream and buckets, its connection.
   // Changing them under running clients would split the node from its own state.
@@ -25,9 +28,11 @@ std::optional<std::string_view> restart_reason(std::string_view key) {
   return std::nullopt;
 }
 
-// The sections restart_reason names, each whole.
+// The sections restart_reason names, each whole but for listen.proxy_protocol.
 void keep_restart_values(config& next, const config& running) {
+  auto proxy_protocol = std::move(next.listen.proxy_protocol);
   next.listen = running.listen;
+  next.listen.proxy_protocol = std::move(proxy_protocol);
   next.cluster = running.cluster;
 }
 

@@ -22,6 +22,7 @@
 // | listen.chat                   | 0.0.0.0:7000   | host:port, numeric IP (no DNS at startup) |
 // | listen.metrics                | 127.0.0.1:9102 | host:port, or "" = off                    |
 // | listen.chat_tls               | "" = off       | host:port; needs tls.cert and tls.key     |
+// | listen.proxy_protocol         | [] none        | IP addresses and CIDR ranges              |
 // | log.level                     | info           | trace debug info warn error critical off  |
 // | log.format                    | text           | text, json                                |
 // | log.pattern                   | spdlog pattern | any non-empty text                        |
@@ -316,6 +317,41 @@ config_key chat_tls_address_key() {
       }};
 }
 
+// A YAML list arrives joined with commas (config_key::list), as for cluster.nats.
+config_key proxy_protocol_key() {
+  config_key key{
+      "listen.proxy_protocol",
+      "expected the addresses of balancers that send a PROXY protocol header, each an IP "
+      "address or a CIDR range (10.0.0.0/8, 2001:db8::/32), as a list or separated by commas, "
+      "or [] for none",
+      [](std::string_view text, config& cfg) -> std::optional<std::string> {
+        std::vector<ip_range> ranges;
+        const bool several = text.find(',') != std::string_view::npos;
+        for (std::size_t begin = 0; !text.empty() && begin <= text.size();) {
+          const std::size_t end = std::min(text.find(',', begin), text.size());
+          const std::string_view item = text.substr(begin, end - begin);
+          auto parsed = parse_ip_range(item);
+          if (auto* error = std::get_if<std::string>(&parsed)) {
+            return several ? *error + " (in " + quote_value(item) + ")" : *error;
+          }
+          ranges.push_back(std::get<ip_range>(parsed));
+          begin = end + 1;
+        }
+        cfg.listen.proxy_protocol = std::move(ranges);
+        return std::nullopt;
+      },
+      [](const config& cfg) {
+        std::string text;
+        for (const ip_range& range : cfg.listen.proxy_protocol) {
+          if (!text.empty()) text += ',';
+          text += range.to_string();
+        }
+        return text;
+      }};
+  key.list = true;
+  return key;
+}
+
 config_key default_room_key() {
   std::string expected =
       "expected a room name ('#' optional, then 1 to 32 of a-z, 0-9, _ and -), or \"\" for none";
@@ -345,6 +381,7 @@ std::vector<config_key> make_keys() {
       chat_address_key(),
       metrics_address_key(),
       chat_tls_address_key(),
+      proxy_protocol_key(),
       choice_key<log_config>("log.level", {&config::log, &log_config::level},
                  {"trace", "debug", "info", "warn", "error", "critical", "off"}),
       choice_key<log_config>("log.format", {&config::log, &log_config::format}, {"text", "json"}),

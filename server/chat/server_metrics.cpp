@@ -75,6 +75,8 @@ server_metrics::server_metrics(metrics::registry& reg)
       &rejected.add({{"reason", "server-full"}});
   rejected_[static_cast<std::size_t>(reject_reason::too_many_connections)] =
       &rejected.add({{"reason", "too-many-connections"}});
+  rejected_[static_cast<std::size_t>(reject_reason::bad_proxy_header)] =
+      &rejected.add({{"reason", "bad-proxy-header"}});
 
   auto& disconnects = reg.add_counter("chatd_disconnects_total",
                                       "Connections ended, by reason (as in the log and the bye).",

@@ -16,8 +16,9 @@
 
 namespace chatd {
 
-// Why a connection was turned away at accept.
-enum class reject_reason { server_full, too_many_connections };
+// Why a connection was turned away at accept. bad_proxy_header: a peer listed in
+// listen.proxy_protocol sent a malformed PROXY header, or none in time.
+enum class reject_reason { server_full, too_many_connections, bad_proxy_header };
 
 class server_metrics {
  public:
@@ -62,7 +63,7 @@ class server_metrics {
   }
 
  private:
-  std::array<metrics::counter*, 2> rejected_{};
+  std::array<metrics::counter*, 3> rejected_{};
   std::array<metrics::counter*, std::size(all_disconnect_reasons)> disconnects_{};
   std::array<metrics::counter*, 15> commands_{};
   std::array<metrics::counter*, std::size(protocol::all_error_codes)> errors_{};

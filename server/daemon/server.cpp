@@ -54,7 +54,13 @@ server::server(asio::io_context& io, config cfg)
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       directory_(std::make_unique<directory>(io.get_executor(), cfg_, metrics_)),
       transport_(metrics_.bytes_received, metrics_.bytes_sent, metrics_.session_failures,
-                 cfg_.limits.max_outbound_bytes, cfg_.rooms.presence_delay) {
+                 cfg_.limits.max_outbound_bytes, cfg_.rooms.presence_delay),
+      proxy_(metrics_, [this](asio::ip::tcp::socket socket, bool tls,
+                              const asio::ip::tcp::endpoint& client,
+                              const asio::ip::tcp::endpoint& balancer) {
+        admit(std::move(socket), tls, client, balancer);
+      }) {
+  proxy_.set_trusted(cfg_.listen.proxy_protocol);
   directory_->set_on_empty([this] {
     if (shutting_down_) stop_when_idle();
   });
@@ -181,6 +187,11 @@ void server::register_live_metrics() {
             [&](const chat_client& c) { total += static_cast<double>(c.queued_bytes()); });
         return total;
       });
+  registry_
+      .add_callback_gauge("chatd_proxy_headers_pending",
+                          "Connections from listen.proxy_protocol peers whose PROXY header is "
+                          "still being read.")
+      .add({}, [this] { return static_cast<double>(proxy_.pending()); });
   registry_.add_gauge("chatd_build_info", "Always 1; the version is in the label.", {"version"})
       .add({{"version", CHATD_VERSION}})
       .set(1);
@@ -213,18 +224,26 @@ asio::awaitable<void> server::accept_loop() {
   }
 }
 
-void server::admit(asio::ip::tcp::socket socket, bool tls) {
+void server::admit(asio::ip::tcp::socket socket, bool tls,
+                   const std::optional<asio::ip::tcp::endpoint>& client,
+                   const std::optional<asio::ip::tcp::endpoint>& balancer) {
+  // A header read as the server stopped, or began to drain: the balancer tries elsewhere.
+  if (shutting_down_ || !accepting_) return;
   asio::error_code ec;
-  const auto remote = socket.remote_endpoint(ec);
+  const auto remote = client ? *client : socket.remote_endpoint(ec);
   if (ec) return;  // already gone (reset before we got to it)
+  const bool header_first = !client && proxy_.trusts(remote.address());
   const std::string peer = endpoint_text(remote);
   const auto& limits = cfg_.limits;
-  // A TLS client cannot read a plain line before its handshake: it is only closed.
-  if (directory_->client_count() >= limits.max_connections) {
+  // Connections whose header is still being read hold a descriptor too. A TLS client cannot
+  // read a plain line before its handshake: it is only closed.
+  if (directory_->client_count() + proxy_.pending() >= limits.max_connections) {
     metrics_.rejected(reject_reason::server_full).inc();
     return reject(std::move(socket), peer, "server-full", protocol::bye_event{"server-full"},
                   !tls);
   }
+  // Behind a balancer the header comes before a TLS handshake, as HAProxy sends it.
+  if (header_first) return proxy_.start(std::move(socket), limits.register_timeout, tls);
   std::string ip = remote.address().to_string();
   if (directory_->connections_from(ip) >= limits.max_connections_per_ip) {
     metrics_.rejected(reject_reason::too_many_connections).inc();
@@ -235,7 +254,8 @@ void server::admit(asio::ip::tcp::socket socket, bool tls) {
   }
   metrics_.connections_accepted.inc();
   const std::uint64_t id = next_client_id_++;
-  spdlog::info("conn {} open peer={}{}", id, peer, tls ? " tls" : "");
+  spdlog::info("conn {} open peer={}{}{}", id, peer,
+               balancer ? " via=" + endpoint_text(*balancer) : std::string(), tls ? " tls" : "");
   std::shared_ptr<connection> conn;
   if (tls) {
     conn = std::make_shared<tls_connection>(transport_, tls_->shared(), std::move(socket), id,
@@ -331,6 +351,7 @@ void server::shutdown() {
                cfg_.limits.shutdown_grace.count());
   stop_accepting();
   drainer_->cancel();
+  proxy_.cancel_all();
 
   for (auto& c : directory_->all_clients()) {
     c->stop(disconnect_reason::server_shutdown, stop_mode::flush);
@@ -344,6 +365,7 @@ void server::stop_accepting() {
   asio::error_code ignored;
   acceptor_.close(ignored);
   if (tls_) tls_->close();
+  proxy_.cancel_all();  // headers still being read: those connections are not taken either
 }
 
 void server::drain() {
@@ -420,6 +442,7 @@ void server::apply_config(config next) {
   directory_->apply_config(cfg_);
   transport_.max_outbound_bytes = cfg_.limits.max_outbound_bytes;
   transport_.coalesced.set_delay(cfg_.rooms.presence_delay);
+  proxy_.set_trusted(cfg_.listen.proxy_protocol);
   // Said under whichever of the old and new levels shows info lines, so that quieting the
   // log and making it louder are both recorded.
   const auto say_what_changed = [&] {

@@ -22,6 +22,7 @@
 #include "server/chat/directory.hpp"
 #include "server/chat/server_metrics.hpp"
 #include "server/daemon/drainer.hpp"
+#include "server/daemon/proxy_gate.hpp"
 #include "server/http/http_endpoint.hpp"
 #include "server/logging/log_throttle.hpp"
 #include "server/service/listen_fds.hpp"
@@ -86,8 +87,12 @@ class server {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> sweep_loop();
   asio::awaitable<void> signal_loop();
-  // `tls`: the socket came from the TLS listener; the client gets a tls_connection.
-  void admit(asio::ip::tcp::socket socket, bool tls = false);
+  // `tls`: the socket came from the TLS listener; the client gets a tls_connection. Or, if
+  // its peer is listed in listen.proxy_protocol, its PROXY header is read first (proxy_gate):
+  // `client` is the address a header named, once read, `balancer` the peer that sent it.
+  void admit(asio::ip::tcp::socket socket, bool tls = false,
+             const std::optional<asio::ip::tcp::endpoint>& client = std::nullopt,
+             const std::optional<asio::ip::tcp::endpoint>& balancer = std::nullopt);
   // `say`: write `line` first (not to a TLS client, which could not read it).
   void reject(asio::ip::tcp::socket socket, const std::string& peer, std::string_view reason,
               const protocol::event& line, bool say = true);
@@ -113,6 +118,7 @@ class server {
   std::unique_ptr<tls_listener> tls_;  // only with listen.chat_tls set
   transport_context transport_;
   std::unique_ptr<drainer> drainer_;
+  proxy_gate proxy_;
   std::uint64_t next_client_id_ = 1;
 
   bool shutting_down_ = false;

@@ -26,7 +26,8 @@ namespace chatd::integration {
 struct balanced_node {
   std::string name;
   std::uint16_t chat_port;
-  std::uint16_t health_port;
+  std::uint16_t health_port = 0;  // 0: not health-checked
+  std::string options = {};       // more of its server line, e.g. "send-proxy-v2"
 };
 
 inline std::string haproxy_binary() {
@@ -35,8 +36,8 @@ inline std::string haproxy_binary() {
   }
   std::string found = find_on_path("haproxy");
   if (found.empty()) {
-    throw std::runtime_error("haproxy is not installed: the rolling-restart test needs the "
-                             "Debian package haproxy (deploy/quickstart.sh test installs it)");
+    throw std::runtime_error("haproxy is not installed: the tests need the Debian package "
+                             "haproxy (deploy/quickstart.sh test installs it)");
   }
   return found;
 }
@@ -44,27 +45,34 @@ inline std::string haproxy_binary() {
 class haproxy_process {
  public:
   // Starts HAProxy and returns once its chat port accepts connections (up to 10 s).
+  // Ports are picked free a moment before HAProxy binds them: taken meanwhile, it tries new
+  // ones (three attempts).
   explicit haproxy_process(std::vector<balanced_node> nodes)
       : dir_("chatd-haproxy"), nodes_(std::move(nodes)) {
-    const auto ports = free_loopback_ports(2);
-    port_ = ports[0];
-    stats_port_ = ports[1];
-    write_file_text(dir_.file("haproxy.cfg"), config_text());
-    process_ = std::make_unique<child_process>(
-        std::vector<std::string>{haproxy_binary(), "-db", "-f", dir_.file("haproxy.cfg")});
-    const bool up = poll_until(
-        [&] {
-          if (!process_->running()) return true;
-          try {
-            return !stats_csv().empty();
-          } catch (const std::exception&) {
-            return false;
-          }
-        },
-        std::chrono::seconds(10), std::chrono::milliseconds(50));
-    if (!up || !process_->running()) {
-      throw std::runtime_error("haproxy did not start; its output:\n" + process_->output());
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const auto ports = free_loopback_ports(2);
+      port_ = ports[0];
+      stats_port_ = ports[1];
+      write_file_text(dir_.file("haproxy.cfg"), config_text());
+      process_ = std::make_unique<child_process>(
+          std::vector<std::string>{haproxy_binary(), "-db", "-f", dir_.file("haproxy.cfg")});
+      const bool up = poll_until(
+          [&] {
+            if (!process_->running()) return true;
+            try {
+              return !stats_csv().empty();
+            } catch (const std::exception&) {
+              return false;
+            }
+          },
+          std::chrono::seconds(10), std::chrono::milliseconds(50));
+      if (up && process_->running()) return;
+      const std::string output = process_->output();
+      process_.reset();  // stops it
+      if (output.find("cannot bind socket") == std::string::npos)
+        throw std::runtime_error("haproxy did not start; its output:\n" + output);
     }
+    throw std::runtime_error("haproxy found its ports taken three times");
   }
   // SIGTERM by PID (child_process), then the folder goes.
   ~haproxy_process() = default;
@@ -141,8 +149,10 @@ class haproxy_process {
   std::string config_text() const {
     std::string servers;
     for (const auto& n : nodes_) {
-      servers += "    server " + n.name + " 127.0.0.1:" + std::to_string(n.chat_port) +
-                 " check port " + std::to_string(n.health_port) + "\n";
+      servers += "    server " + n.name + " 127.0.0.1:" + std::to_string(n.chat_port);
+      if (n.health_port != 0) servers += " check port " + std::to_string(n.health_port);
+      if (!n.options.empty()) servers += " " + n.options;
+      servers += "\n";
     }
     return "global\n"
            "    maxconn 200\n"

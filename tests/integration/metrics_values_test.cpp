@@ -48,7 +48,7 @@ TEST(MetricsValues, StartAtZeroWithEverySeriesPresent) {
   for (const char* command : every_command) zero_commands[command] = 0;
   expect_by_label(scraped, "chatd_commands_total", "command", zero_commands);
   expect_by_label(scraped, "chatd_connections_rejected_total", "reason",
-                  {{"server-full", 0}, {"too-many-connections", 0}});
+                  {{"server-full", 0}, {"too-many-connections", 0}, {"bad-proxy-header", 0}});
   expect_by_label(scraped, "chatd_disconnects_total", "reason",
                   {{"quit", 0}, {"closed", 0}, {"reset", 0}, {"register-timeout", 0},
                    {"idle-timeout", 0}, {"slow-consumer", 0}, {"server-shutdown", 0},

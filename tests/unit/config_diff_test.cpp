@@ -43,6 +43,24 @@ TEST(ConfigDiff, ListenersNeedARestart) {
   EXPECT_FALSE(restart_reason("log.level"));
 }
 
+TEST(ConfigDiff, WhoMaySendAProxyHeaderAppliesAtAReload) {
+  config running;
+  running.listen.chat = {"127.0.0.1", 7001};
+  config next;
+  next.listen.chat = {"127.0.0.1", 7002};
+  next.listen.proxy_protocol = {std::get<ip_range>(parse_ip_range("10.0.0.0/8"))};
+  const auto changes = diff_config(running, next);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[1].key, "listen.proxy_protocol");
+  EXPECT_EQ(changes[1].old_value, "");
+  EXPECT_EQ(changes[1].new_value, "10.0.0.0/8");
+  EXPECT_FALSE(restart_reason("listen.proxy_protocol"));
+  keep_restart_values(next, running);
+  EXPECT_EQ(next.listen.chat.to_string(), "127.0.0.1:7001");
+  ASSERT_EQ(next.listen.proxy_protocol.size(), 1u);
+  EXPECT_EQ(next.listen.proxy_protocol[0].to_string(), "10.0.0.0/8");
+}
+
 TEST(ConfigDiff, EveryClusterKeyNeedsARestart) {
   config after;
   after.cluster.nats = {"nats://10.0.0.1:4222", "10.0.0.2:4222"};

@@ -32,8 +32,10 @@ std::string dump(const config& c) {
       << "tls.cert=" << c.tls.cert << "\n"
       << "tls.key=" << c.tls.key << "\n"
       << "tls.min_version=" << c.tls.min_version << "\n"
-      << "tls.handshake_timeout=" << c.tls.handshake_timeout.count() << "ms\n"
-      << "log.level=" << c.log.level << "\n"
+      << "tls.handshake_timeout=" << c.tls.handshake_timeout.count() << "ms\n";
+  for (const ip_range& range : c.listen.proxy_protocol)
+    out << "listen.proxy_protocol[]=" << range.to_string() << "\n";
+  out << "log.level=" << c.log.level << "\n"
       << "log.format=" << c.log.format << "\n"
       << "log.pattern=" << c.log.pattern << "\n"
       << "limits.max_line_bytes=" << c.limits.max_line_bytes << "\n"
@@ -785,6 +787,46 @@ TEST(ConfigCluster, RejectsUnknownAndMisplacedKeysWithASuggestion) {
   });
   const std::string message = error_of("- a\n");
   EXPECT_NE(message.find("(listen, log, limits, rooms, cluster, tls)"), std::string::npos) << message;
+}
+
+TEST(ConfigProxyProtocol, IsOffByDefaultAndTakesAListOrOneString) {
+  EXPECT_TRUE(config{}.listen.proxy_protocol.empty());
+  struct row {
+    std::string_view yaml;
+    std::vector<std::string> ranges;
+  };
+  for (const row& r : std::vector<row>{
+           {"proxy_protocol: 127.0.0.1", {"127.0.0.1/32"}},
+           {"proxy_protocol: [10.0.0.0/8, '2001:db8::/32']", {"10.0.0.0/8", "2001:db8::/32"}},
+           {"proxy_protocol:\n    - 192.0.2.0/24\n    - '::1'", {"192.0.2.0/24", "::1/128"}},
+           {"proxy_protocol: 10.0.0.1,10.0.0.2", {"10.0.0.1/32", "10.0.0.2/32"}},
+           {"proxy_protocol: []", {}},
+           {"proxy_protocol: ''", {}},
+           {"proxy_protocol:", {}},
+       }) {
+    SCOPED_TRACE(r.yaml);
+    const config c = load("listen:\n  " + std::string(r.yaml) + "\n");
+    std::vector<std::string> shown;
+    for (const ip_range& range : c.listen.proxy_protocol) shown.push_back(range.to_string());
+    EXPECT_EQ(shown, r.ranges);
+    EXPECT_NO_THROW(validate(c));
+  }
+}
+
+TEST(ConfigProxyProtocol, RejectsBadRangesNamingTheItemAndItsLine) {
+  expect_rejected({
+      {"listen:\n  proxy_protocol: localhost\n", 2, "listen.proxy_protocol",
+       "expected an IP address or a CIDR range, e.g. 10.0.0.0/8, 192.0.2.7, 2001:db8::/32 or "
+       "::1, got 'localhost'"},
+      {"listen:\n  proxy_protocol: 10.0.0.1/8\n", 2, "listen.proxy_protocol",
+       "expected no address bits set past the prefix length, e.g. 10.0.0.0/8, got '10.0.0.1/8'"},
+      {"listen:\n  proxy_protocol: '10.0.0.0/8,10.0.0.0/40'\n", 2, "listen.proxy_protocol",
+       "expected a prefix length from 0 to 32 after '/' (in '10.0.0.0/40'), got "
+       "'10.0.0.0/8,10.0.0.0/40'"},
+      {"listen:\n  proxy_protocol:\n    - 10.0.0.0/8\n    - 10.0.0.300\n", 4,
+       "listen.proxy_protocol", "got '10.0.0.300'"},
+      {"listen:\n  proxy_protocol: {a: 1}\n", 2, "listen.proxy_protocol", "got a map"},
+  });
 }
 
 TEST(ConfigValidate, AcceptsTheDefaults) { EXPECT_NO_THROW(validate(config{})); }
