@@ -105,6 +105,9 @@ struct cluster_config {
   std::chrono::milliseconds publish_timeout{2'000};
   // A node silent this long is taken as gone: its clients quit and its nicks are freed.
   std::chrono::milliseconds node_timeout{15'000};
+  // Delete markers (a member gone, a nick let go) older than this are purged from the
+  // buckets, checked as often.
+  std::chrono::milliseconds purge_after{30 * 60'000};
 
   bool enabled() const noexcept { return !nats.empty(); }
 };

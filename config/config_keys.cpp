@@ -57,6 +57,7 @@
 // | cluster.tls.ca, .cert, .key   | ""             | paths; cert and key both or neither       |
 // | cluster.publish_timeout       | 2s             | 100ms .. 60s                              |
 // | cluster.node_timeout          | 15s            | 3s .. 30s                                 |
+// | cluster.purge_after           | 30m            | 1s .. 7d                                  |
 // | tls.cert, tls.key             | ""             | paths of PEM files (checked at load)      |
 // | tls.min_version               | 1.2            | 1.2, 1.3                                  |
 // | tls.handshake_timeout         | 10s            | 1s .. 5m                                  |
@@ -439,6 +440,9 @@ std::vector<config_key> make_keys() {
       // is taken for gone and its clients quit for nothing; past 30s the clients and nicks of a
       // node that died stay for too long.
       duration_key<C>("cluster.node_timeout", {&config::cluster, &C::node_timeout}, 3s, 30s),
+      // A marker is read by every node within seconds of its writing; after that it only
+      // takes room. Past a week the buckets of a busy chat grow large for nothing.
+      duration_key<C>("cluster.purge_after", {&config::cluster, &C::purge_after}, 1s, 168h),
       text_key("tls.cert", field{&config::tls, &tls_config::cert},
                "expected the path of a PEM certificate (its chain after it), or \"\" for none",
                any_text),

@@ -61,6 +61,12 @@ cluster_metrics::cluster_metrics(metrics::registry& reg, std::function<bool()> c
                                    {"reason"});
   for (const auto why : all_publish_failures)
     failures_[static_cast<std::size_t>(why)] = &failures.add({{"reason", label(why)}});
+  auto& purges = reg.add_counter("chatd_cluster_marker_purges_total",
+                                 "Passes purging delete markers older than "
+                                 "cluster.purge_after from the buckets, by result.",
+                                 {"result"});
+  purges_ok_ = &purges.add({{"result", "ok"}});
+  purges_failed_ = &purges.add({{"result", "failed"}});
 }
 
 }  // namespace chatd

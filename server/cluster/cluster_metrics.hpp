@@ -33,9 +33,13 @@ class cluster_metrics {
   metrics::counter& failures(publish_failure why) {
     return *failures_[static_cast<std::size_t>(why)];
   }
+  // Passes of the delete-marker purge, by whether every bucket was purged.
+  metrics::counter& marker_purges(bool ok) { return ok ? *purges_ok_ : *purges_failed_; }
 
  private:
   std::array<metrics::counter*, std::size(all_publish_failures)> failures_{};
+  metrics::counter* purges_ok_ = nullptr;
+  metrics::counter* purges_failed_ = nullptr;
 };
 
 }  // namespace chatd

@@ -15,6 +15,8 @@ namespace {
 // the same node are not taken for this one's.
 constexpr int64_t flush_at_exit_ms = 2000;
 constexpr std::chrono::seconds start_patience{30};
+// Past the nick bucket's duplicate window (2 minutes) with room to spare: marker_purge.hpp.
+constexpr std::chrono::minutes nick_marker_min_age{5};
 
 std::string make_instance(const std::string& node) {
   std::random_device device;
@@ -32,7 +34,11 @@ cluster_node::cluster_node(directory& dir, metrics::registry& reg, const config&
             [this](const nats_link::state_change& change) { link_changed(change); }),
       rooms_(link_, dir, metrics_, cfg, instance_),
       nicks_(link_, dir.executor(), metrics_, cfg.cluster, instance_),
-      presence_(link_, dir, cfg, instance_) {}
+      presence_(link_, dir, cfg, instance_),
+      purge_(link_, dir.executor(), metrics_,
+             {{cfg.cluster.prefix + "_state"},
+              {cfg.cluster.prefix + "_nicks", nick_marker_min_age}},
+             cfg.cluster.purge_after) {}
 
 cluster_node::~cluster_node() {
   dir_.set_engines(nullptr, nullptr, nullptr);
@@ -71,6 +77,7 @@ void cluster_node::start() {
 void cluster_node::on_tick(std::chrono::steady_clock::time_point now) {
   rooms_.on_tick(now);
   presence_.on_tick(now);
+  purge_.on_tick(now);
 }
 
 std::string cluster_node::unhealthy_reason() const {

@@ -13,6 +13,7 @@
 #include "server/cluster/cluster_metrics.hpp"
 #include "server/cluster/cluster_nicks.hpp"
 #include "server/cluster/cluster_presence.hpp"
+#include "server/cluster/marker_purge.hpp"
 #include "server/cluster/nats_link.hpp"
 #include "server/cluster/stream_rooms.hpp"
 
@@ -51,6 +52,7 @@ class cluster_node {
   stream_rooms rooms_;
   cluster_nicks nicks_;
   cluster_presence presence_;
+  marker_purge purge_;
 };
 
 }  // namespace chatd

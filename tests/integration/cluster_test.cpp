@@ -616,6 +616,44 @@ TEST_F(Cluster, ANodeWhoseReadingStallsReadsAgainFromWhereItWas) {
   EXPECT_TRUE(a->wait_for_log("reading the stream")) << cluster_lines(*a);
 }
 
+// Delete markers do not stay for ever: with cluster.purge_after at 1 s, the marker a departed
+// member left in the state bucket is gone within seconds. Its freed nick's marker stays
+// (for 5 minutes at least, past the duplicate window nick claims rely on), and the nick can
+// be taken again.
+TEST_F(Cluster, OldDeleteMarkersArePurgedFromTheBuckets) {
+  auto a = node("a", {}, "  purge_after: 1s\n");
+  {
+    test_client alice = json_client(*a, "alice", "");
+    join(alice, "dev");
+    alice.send_line("/quit");
+    alice.expect_json("bye");
+  }
+  // The newest message of the bucket's key, as JetStream's API gives it.
+  const auto last_of = [&](const std::string& bucket, const std::string& key) {
+    return nats_request(nats_->client_port(0), "$JS.API.STREAM.MSG.GET.KV_" + bucket,
+                        "{\"last_by_subj\":\"$KV." + bucket + "." + key + "\"}")
+        .value_or("no answer");
+  };
+  const std::string state = prefix() + "_state";
+  const std::string nicks = prefix() + "_nicks";
+  std::string last;
+  EXPECT_TRUE(wait_until([&] { return (last = last_of(state, "m.dev.alice")).find("\"message\"") !=
+                                      std::string::npos; },
+                         5s, "the member's delete marker"))
+      << last;
+  EXPECT_TRUE(wait_until([&] { return (last = last_of(state, "m.dev.alice"))
+                                          .find("no message found") != std::string::npos; },
+                         10s, "the member's delete marker to be purged"))
+      << last << "\n" << cluster_lines(*a);
+  EXPECT_GE(scrape(metrics_port(*a)).value("chatd_cluster_marker_purges_total", {{"result", "ok"}}),
+            1);
+  last = last_of(nicks, "alice");
+  EXPECT_NE(last.find("\"message\""), std::string::npos) << "the nick's marker went: " << last;
+  // The nick is free, as before the purge.
+  test_client again = json_client(*a, "alice", "");
+  join(again, "dev");
+}
+
 TEST_F(Cluster, StandaloneHasNoClusterSeries) {
   server_process standalone({}, metrics_listen_args());
   const http_reply reply = http_get(metrics_port(standalone), "/metrics");

@@ -66,7 +66,8 @@ std::string dump(const config& c) {
       << "cluster.tls.cert=" << c.cluster.tls.cert << "\n"
       << "cluster.tls.key=" << c.cluster.tls.key << "\n"
       << "cluster.publish_timeout=" << c.cluster.publish_timeout.count() << "ms\n"
-      << "cluster.node_timeout=" << c.cluster.node_timeout.count() << "ms\n";
+      << "cluster.node_timeout=" << c.cluster.node_timeout.count() << "ms\n"
+      << "cluster.purge_after=" << c.cluster.purge_after.count() << "ms\n";
   return out.str();
 }
 
@@ -560,6 +561,7 @@ TEST(ConfigCluster, IsStandaloneByDefault) {
   EXPECT_EQ(c.tls.key, "");
   EXPECT_EQ(c.publish_timeout, 2s);
   EXPECT_EQ(c.node_timeout, 15s);
+  EXPECT_EQ(c.purge_after, 30min);
 }
 
 TEST(ConfigCluster, NamesTheNodeAfterTheHost) {
@@ -599,6 +601,7 @@ TEST(ConfigCluster, ReadsAFullSection) {
     key: /etc/chatd/client.key
   publish_timeout: 500ms
   node_timeout: 30s
+  purge_after: 2h
 )");
   EXPECT_TRUE(c.cluster.enabled());
   EXPECT_EQ(c.cluster.nats, (std::vector<std::string>{"nats://10.0.0.1:4222",
@@ -615,6 +618,7 @@ TEST(ConfigCluster, ReadsAFullSection) {
   EXPECT_EQ(c.cluster.tls.key, "/etc/chatd/client.key");
   EXPECT_EQ(c.cluster.publish_timeout, 500ms);
   EXPECT_EQ(c.cluster.node_timeout, 30s);
+  EXPECT_EQ(c.cluster.purge_after, 2h);
   EXPECT_NO_THROW(validate(c));
   EXPECT_EQ(load("cluster:\n  credentials: /etc/chatd/chatd.creds\n").cluster.credentials,
             "/etc/chatd/chatd.creds");
@@ -704,6 +708,9 @@ TEST(ConfigCluster, RejectsBadNamesAndNumbersNamingTheKey) {
       {"cluster:\n  node_timeout: 2s\n", 2, "cluster.node_timeout",
        "expected a duration from 3s to 30s, e.g. 500ms, 60s, 10m or 1h, got '2s'"},
       {"cluster:\n  node_timeout: 31s\n", 2, "cluster.node_timeout", "got '31s'"},
+      {"cluster:\n  purge_after: 500ms\n", 2, "cluster.purge_after",
+       "expected a duration from 1s to 7d, e.g. 500ms, 60s, 10m or 1h, got '500ms'"},
+      {"cluster:\n  purge_after: 8d\n", 2, "cluster.purge_after", "got '8d'"},
       {"cluster:\n  user: [a, b]\n", 2, "cluster.user", "got a list"},
   });
 }
