@@ -8,7 +8,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake make libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev \
-      libcli11-dev nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev libssl-dev \
+      libcli11-dev nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev libssl-dev pkgconf \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -119,7 +119,7 @@ trap 'exit 130' INT TERM
 install_missing() {
   [ "${BENCH_NO_INSTALL:-0}" = 1 ] && return 0
   local pkgs="g++ cmake make libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
-    nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev libssl-dev openssl redis-server nats-server jq util-linux iproute2"
+    nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev libssl-dev pkgconf openssl redis-server nats-server jq util-linux iproute2"
   local missing="" p
   for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 # What building needs, and what the tests drive chatd with (real nc, telnet, promtool,
 # systemd-analyze, a nats-server cluster, openssl s_client, the offline checks of deploy/cluster/...).
 build_pkgs="g++ cmake make libasio-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
-  nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev libssl-dev"
+  nlohmann-json3-dev libsystemd-dev libjemalloc-dev libnats-dev libssl-dev pkgconf"
 test_pkgs="libgtest-dev netcat-openbsd jq telnet prometheus systemd nats-server docker-compose
   haproxy openssl"
 pkgs=$build_pkgs
