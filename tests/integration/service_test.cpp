@@ -185,7 +185,7 @@ TEST(ServiceNotify, ReadyStatusWatchdogReloadingAndStopping) {
   const std::string stopping = notify.wait_for("STOPPING=1", 5s, seen);
   EXPECT_NE(stopping.find("STATUS=shutting down: 1 connections flushing"), std::string::npos)
       << stopping;
-  EXPECT_EQ(server.wait_exit(10s), 0);
+  EXPECT_EQ(server.wait_exit(10s), 0) << "what it logged:\n" << server.log();
 }
 
 TEST(ServiceNotify, WithoutNotifySocketNothingIsSentAndNoWatchdogRuns) {
