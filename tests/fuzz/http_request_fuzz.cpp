@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/http/http_request_parser.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 namespace {
 
@@ -22,14 +23,6 @@ using chatd::http_request_parser;
 
 // Small, so that heads right at and just over the bound are common.
 constexpr std::size_t max_head = 64;
-
-#define FUZZ_CHECK(cond)                                                     \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      std::fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                          \
-    }                                                                        \
-  } while (0)
 
 struct verdict {
   http_request_parser::status state;

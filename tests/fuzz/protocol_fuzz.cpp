@@ -33,6 +33,7 @@
 #include "protocol/sanitize.hpp"
 #include "protocol/tls_sniff.hpp"
 #include "protocol/utf8.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 namespace {
 
@@ -40,14 +41,6 @@ using namespace chatd::protocol;
 
 // Small, so that over-long lines and lines right at the bound are common.
 constexpr std::size_t max_line = 40;
-
-#define FUZZ_CHECK(cond)                                                     \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      std::fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                          \
-    }                                                                        \
-  } while (0)
 
 struct seen {
   frame_kind kind;

@@ -17,18 +17,11 @@
 #include <variant>
 
 #include "protocol/proxy_header.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 namespace {
 
 using namespace chatd::protocol;
-
-#define FUZZ_CHECK(cond)                                                     \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      std::fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                          \
-    }                                                                        \
-  } while (0)
 
 bool need_more(const proxy_result& r) { return std::holds_alternative<proxy_need_more>(r); }
 
