@@ -6,6 +6,7 @@
 #include "protocol/encoders.hpp"
 #include "protocol/format.hpp"
 #include "protocol/help_table.hpp"
+#include "protocol/json_chat_lines.hpp"
 #include "protocol/json_line.hpp"
 
 namespace chatd::protocol {
@@ -24,6 +25,17 @@ json_line& msg_fields(json_line& j, const msg_event& e) {
 }
 json_line& ok_say_fields(json_line& j, const ok_say_event& e) {
   return j.str("cmd", "say").str("room", e.room).number("seq", e.seq);
+}
+
+// The line laid out in one pass (json_chat_lines.hpp) appended to `out`; false if it does not apply.
+template <typename Event>
+bool append_plain(std::string& out, const Event& e) {
+  const std::size_t size = plain_json_size(e);
+  if (size == 0) return false;
+  const std::size_t start = out.size();
+  out.resize(start + size);
+  write_plain_json(out.data() + start, e);
+  return true;
 }
 
 json_line ok(std::string_view cmd, std::size_t value_bytes) {
@@ -72,6 +84,7 @@ struct json_encoder {
   // The ok before the replay said it all.
   std::string operator()(const recovered_event&) const { return {}; }
   std::string operator()(const ok_say_event& e) const {
+    if (std::string out; append_plain(out, e)) return out;
     json_line j("ok", e.room.size());
     return ok_say_fields(j, e).take();
   }
@@ -99,6 +112,7 @@ struct json_encoder {
     return ok("help", usages).strings("commands", commands).take();
   }
   std::string operator()(const msg_event& e) const {
+    if (std::string out; append_plain(out, e)) return out;
     json_line j("msg", e.room.size() + e.from.size() + e.text.size());
     return msg_fields(j, e).take();
   }
@@ -174,9 +188,11 @@ std::string encode_json(const event& ev) { return std::visit(json_encoder{}, ev)
 
 void encode_json_into(std::string& out, const event& ev) {
   if (const auto* m = std::get_if<msg_event>(&ev)) {
+    if (append_plain(out, *m)) return;
     json_line j(out, "msg");
     msg_fields(j, *m).finish();
   } else if (const auto* ok = std::get_if<ok_say_event>(&ev)) {
+    if (append_plain(out, *ok)) return;
     json_line j(out, "ok");
     ok_say_fields(j, *ok).finish();
   } else {

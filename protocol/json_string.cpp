@@ -97,6 +97,17 @@ void append_string(std::string& out, std::string_view s) {
 
 }  // namespace
 
+bool is_plain_json(std::string_view s) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    if (has_special_byte<json_escape::wire>(byte_words::load(s.data() + i))) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (byte_classes<json_escape::wire>[static_cast<unsigned char>(s[i])] != plain) return false;
+  }
+  return true;
+}
+
 void append_json_string(std::string& out, std::string_view text, json_escape how) {
   if (how == json_escape::log) {
     append_string<json_escape::log>(out, text);

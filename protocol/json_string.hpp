@@ -23,4 +23,8 @@ enum class json_escape {
 // Appends `text` as a JSON string, quotes included.
 void append_json_string(std::string& out, std::string_view text, json_escape how);
 
+// True if `text` is written as it is between the quotes (json_escape::wire): printable ASCII
+// without '"' or '\'. Checked 8 bytes at a time.
+bool is_plain_json(std::string_view text) noexcept;
+
 }  // namespace chatd::protocol

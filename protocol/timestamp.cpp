@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <cstring>
 
 namespace chatd::protocol {
 namespace {
@@ -53,7 +54,7 @@ char* put_number(char* p, std::int64_t value, int width) {
 
 }  // namespace
 
-void append_iso8601(std::string& out, timestamp_ms ts) {
+char* put_iso8601(char* out, timestamp_ms ts) {
   // Every message of one read has the same timestamp, and all of a second share everything up
   // to the milliseconds: the calendar arithmetic runs once a second, not once a message.
   static thread_local std::int64_t cached_second = INT64_MIN;
@@ -82,10 +83,18 @@ void append_iso8601(std::string& out, timestamp_ms ts) {
     prefix_size = static_cast<std::size_t>(p - prefix);
     cached_second = second;
   }
-  const char tail[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
-                        static_cast<char>('0' + ms % 10), 'Z'};
-  out.append(prefix, prefix_size);
-  out.append(tail, sizeof tail);
+  std::memcpy(out, prefix, prefix_size);
+  out += prefix_size;
+  *out++ = static_cast<char>('0' + ms / 100);
+  *out++ = static_cast<char>('0' + ms / 10 % 10);
+  *out++ = static_cast<char>('0' + ms % 10);
+  *out++ = 'Z';
+  return out;
+}
+
+void append_iso8601(std::string& out, timestamp_ms ts) {
+  char text[48];  // the longest year has 20 characters
+  out.append(text, static_cast<std::size_t>(put_iso8601(text, ts) - text));
 }
 
 std::string hours_minutes(timestamp_ms ts) {

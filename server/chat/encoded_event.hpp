@@ -12,8 +12,9 @@
 
 namespace chatd {
 
-// `ev` encoded in `fmt` as a shared line (possibly empty: nothing to send in that format). It
-// is encoded into a buffer reused from line to line and copied once into the line.
+// `ev` encoded in `fmt` as a shared line (possibly empty: nothing to send in that format). A
+// plain chat message's msg and ok lines are written straight into the line; anything else is
+// encoded into a buffer reused from line to line and copied once into the line.
 line_ptr encode_line(const protocol::event& ev, protocol::output_format fmt);
 
 class encoded_event {

@@ -11,9 +11,13 @@ namespace {
 constexpr std::size_t keep_capacity = 64;
 }  // namespace
 
+line_ptr::node* line_ptr::allocate_node(std::size_t size) {
+  void* memory = ::operator new(sizeof(node) + size);
+  return ::new (memory) node{1, size};
+}
+
 line_ptr::node* line_ptr::make_node(std::string_view bytes) {
-  void* memory = ::operator new(sizeof(node) + bytes.size());
-  node* n = ::new (memory) node{1, bytes.size()};
+  node* n = allocate_node(bytes.size());
   if (!bytes.empty()) std::memcpy(n + 1, bytes.data(), bytes.size());
   return n;
 }

@@ -18,6 +18,16 @@ class line_ptr {
  public:
   line_ptr() noexcept = default;
   explicit line_ptr(std::string_view bytes) : node_(make_node(bytes)) {}
+
+  // A line of `size` bytes written in place by `fill(char*)`: a line whose size is known
+  // before it is encoded costs no buffer and no copy.
+  template <typename Fill>
+  static line_ptr written(std::size_t size, Fill&& fill) {
+    line_ptr line;
+    line.node_ = allocate_node(size);
+    fill(reinterpret_cast<char*>(line.node_ + 1));
+    return line;
+  }
   line_ptr(const line_ptr& other) noexcept : node_(other.node_) {
     if (node_ != nullptr) ++node_->refs;
   }
@@ -50,6 +60,7 @@ class line_ptr {
     std::size_t refs;
     std::size_t size;
   };
+  static node* allocate_node(std::size_t size);
   static node* make_node(std::string_view bytes);
   // Out of line: once per line, not per owner, and it keeps GCC from suspecting a use after
   // free where another owner's count is decremented after an inlined delete.

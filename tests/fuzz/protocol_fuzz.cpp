@@ -26,6 +26,7 @@
 #include "protocol/command.hpp"
 #include "protocol/engine_record.hpp"
 #include "protocol/format.hpp"
+#include "protocol/json_chat_lines.hpp"
 #include "protocol/json_string.hpp"
 #include "protocol/line_splitter.hpp"
 #include "protocol/names.hpp"
@@ -229,6 +230,9 @@ void check_line(std::string_view raw) {
                              std::string(action ? "true" : "false") +
                              (history ? R"(,"history":true})" : "}") + "\r\n";
   FUZZ_CHECK(std::string_view(json).substr(end) == suffix);
+  // Plain text is laid out in one pass, at the size it announced; anything else is escaped.
+  const std::size_t plain_size = plain_json_size(msg);
+  FUZZ_CHECK(plain_size == (is_plain_json(text) ? json.size() : 0));
 }
 
 // What comes back from the engine: a record or a bucket value read is written back to the
