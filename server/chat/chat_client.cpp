@@ -1,5 +1,6 @@
 #include "server/chat/chat_client.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
 
@@ -64,13 +65,18 @@ void chat_client::publish_done(const protocol::ok_say_event& ok) {
   publish_answered();
 }
 
+void chat_client::publishes_done(const line_ptr& oks, std::uint32_t count) {
+  conn_->send(oks);
+  publish_answered(count);
+}
+
 void chat_client::publish_failed(std::string_view why) {
   send_error(error_code::unavailable, why);
   publish_answered();
 }
 
-void chat_client::publish_answered() {
-  if (pending_publishes_ > 0) --pending_publishes_;
+void chat_client::publish_answered(std::uint32_t count) {
+  pending_publishes_ -= std::min(pending_publishes_, count);
   if (pending_publishes_ == 0) {
     pending_room_ = nullptr;
     conn_->wake_reader();

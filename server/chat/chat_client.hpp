@@ -64,6 +64,9 @@ class chat_client final : public connection_handler,
   void send(const protocol::event& ev);
   // The broadcaster fanned out one of this client's messages: queue its ok.
   void publish_done(const protocol::ok_say_event& ok);
+  // The broadcaster fanned out `count` of them: queue their oks, encoded together (a null
+  // line: none to show in this client's format).
+  void publishes_done(const line_ptr& oks, std::uint32_t count);
   // The engine did not store one of this client's messages: queue the error instead.
   void publish_failed(std::string_view why);
 
@@ -101,7 +104,7 @@ class chat_client final : public connection_handler,
   };
 
   bool next_line(std::string_view& input, pending_line& line);
-  void publish_answered();
+  void publish_answered(std::uint32_t count = 1);
   // Handles `line` unless it has to wait; then returns until when (max: until woken).
   std::optional<steady_time> try_handle(pending_line& line);
   bool needs_to_wait_before(const protocol::command& cmd) const;

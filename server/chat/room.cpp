@@ -12,6 +12,7 @@
 #include "server/chat/chat_client.hpp"
 #include "server/chat/chat_engine.hpp"
 #include "server/chat/encoded_event.hpp"
+#include "server/chat/message_run.hpp"
 #include "server/chat/server_metrics.hpp"
 #include "server/loop/guard.hpp"
 #include "server/loop/slow_loop_watch.hpp"
@@ -22,6 +23,13 @@ namespace {
 // Messages fanned out per turn before the broadcaster yields, so one busy room cannot keep
 // the loop from reading other sockets or running writers.
 constexpr std::size_t max_batch = 256;
+
+// One for the loop's thread: a batch runs to its end without waiting, so rooms take turns with
+// it, and its buffers keep their capacity from batch to batch.
+message_run& current_run() {
+  static thread_local message_run run;
+  return run;
+}
 }  // namespace
 
 room::room(std::string name, std::shared_ptr<room_log> log, server_metrics& metrics,
@@ -134,11 +142,17 @@ asio::awaitable<void> room::broadcast([[maybe_unused]] std::shared_ptr<room> sel
     }
     const auto started = std::chrono::steady_clock::now();
     std::size_t n = 0;
+    std::size_t delivered = 0;
+    message_run& run = current_run();
+    run.start(members_);
     for (; n < max_batch && !queue_.empty(); ++n) {
       publish_request request = std::move(queue_.front());
       queue_.pop_front();
-      fan_out(request, started);
+      if (run.ends_before(request.sender_id)) delivered += run.hand_out(members_);
+      fan_out(request, run, started);
     }
+    delivered += run.hand_out(members_);
+    metrics_.messages_delivered.inc(static_cast<double>(delivered));
     slow_loop_.task(std::chrono::steady_clock::now() - started, [&] {
       return "fan-out of room " + name_ + ": " + std::to_string(n) + " messages to " +
              std::to_string(members_.size()) + " members";
@@ -147,11 +161,14 @@ asio::awaitable<void> room::broadcast([[maybe_unused]] std::shared_ptr<room> sel
   }
 }
 
-void room::fan_out(publish_request& request, std::chrono::steady_clock::time_point batch_start) {
+void room::fan_out(publish_request& request, message_run& run,
+                   std::chrono::steady_clock::time_point batch_start) {
   const stored_message& stored = log_->append(stored_message{
       std::move(request.from), std::move(request.text), 0, request.ts, request.action});
-  const protocol::ok_say_event ok{name_, stored.seq};
-  fan_out_stored(stored, request.sender_id, &ok);
+  run.add(request.sender_id,
+          protocol::msg_event{name_, stored.from, stored.text, stored.seq, stored.ts,
+                              stored.action, false},
+          protocol::ok_say_event{name_, stored.seq});
   // From the read that brought it to the start of its batch: one clock read per batch.
   metrics_.fanout_seconds.observe(
       std::chrono::duration<double>(batch_start - request.arrived).count());

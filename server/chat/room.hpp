@@ -24,6 +24,7 @@
 namespace chatd {
 
 class chat_client;
+class message_run;
 class presence_engine;
 class room_engine;
 class server_metrics;
@@ -115,7 +116,9 @@ class room : public std::enable_shared_from_this<room> {
  private:
   void spawn_broadcaster(const asio::any_io_executor& executor);
   asio::awaitable<void> broadcast(std::shared_ptr<room> self);  // self: keeps the room alive
-  void fan_out(publish_request& request, std::chrono::steady_clock::time_point batch_start);
+  // Numbers the message and adds it to the run of its sender's messages being built.
+  void fan_out(publish_request& request, message_run& run,
+               std::chrono::steady_clock::time_point batch_start);
 
   std::string name_;
   std::shared_ptr<room_log> log_;
