@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace chatd::protocol::byte_words {
 
 inline constexpr std::uint64_t ones = 0x0101010101010101;
@@ -29,5 +33,18 @@ constexpr std::uint64_t equal_to(std::uint64_t w, unsigned char c) noexcept {
 constexpr std::uint64_t below(std::uint64_t w, unsigned char n) noexcept {
   return (w - ones * n) & ~w & highs;
 }
+
+#if defined(__SSE2__)
+// 16 bytes at once where the CPU has SSE2 (every x86-64 does): non-zero if any of the 16 bytes
+// at `p` is below 0x20, at 0x80 or above (a signed compare puts those below 0x20 too), or
+// equal to `a` or `b`.
+inline int special_in_16(const char* p, char a, char b) noexcept {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i special = _mm_or_si128(
+      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)), _mm_cmpeq_epi8(v, _mm_set1_epi8(b))));
+  return _mm_movemask_epi8(special);
+}
+#endif
 
 }  // namespace chatd::protocol::byte_words

@@ -99,6 +99,11 @@ void append_string(std::string& out, std::string_view s) {
 
 bool is_plain_json(std::string_view s) noexcept {
   std::size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= s.size(); i += 16) {
+    if (byte_words::special_in_16(s.data() + i, '"', '\\') != 0) return false;
+  }
+#endif
   for (; i + 8 <= s.size(); i += 8) {
     if (has_special_byte<json_escape::wire>(byte_words::load(s.data() + i))) return false;
   }

@@ -183,12 +183,19 @@ class control_stripper {
 
 bool is_plain(char c) noexcept { return (c >= 0x20 && c < 0x7F) || c == '\t'; }
 
-// True if every byte is printable ASCII or TAB, looked at 8 bytes at a time (every chat line
+// True if every byte is printable ASCII or TAB, looked at 16 or 8 bytes at a time (every chat line
 // passes through here): a word with no byte below 0x20, none at 0x7F and none at 0x80 or above
 // is plain; any other word is looked at byte by byte (a TAB, or something to clean).
 bool all_plain(std::string_view s) noexcept {
   using namespace byte_words;
   std::size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= s.size(); i += 16) {
+    if (special_in_16(s.data() + i, 0x7F, 0x7F) != 0 &&
+        !std::all_of(s.data() + i, s.data() + i + 16, is_plain))
+      return false;
+  }
+#endif
   for (; i + 8 <= s.size(); i += 8) {
     const std::uint64_t w = load(s.data() + i);
     if ((non_ascii(w) | below(w, 0x20) | equal_to(w, 0x7F)) != 0 &&

@@ -67,6 +67,22 @@ TEST(JsonChatLines, AnyStringThatNeedsEscapingTakesTheGeneralEncoder) {
   EXPECT_TRUE(is_plain_json(" ~"));
 }
 
+TEST(JsonChatLines, ASpecialByteIsFoundAtEveryOffset) {
+  // Looked at 16 bytes, then 8, then one at a time: each position falls in each step somewhere.
+  for (std::size_t size = 1; size <= 41; ++size) {
+    const std::string plain(size, 'a');
+    ASSERT_TRUE(is_plain_json(plain)) << size;
+    for (std::size_t at = 0; at < size; ++at) {
+      for (const char special : {'"', '\\', '\x00', '\x1f', '\x80', '\xff'}) {
+        std::string s = plain;
+        s[at] = special;
+        ASSERT_FALSE(is_plain_json(s)) << "size " << size << " at " << at << " byte "
+                                       << static_cast<int>(static_cast<unsigned char>(special));
+      }
+    }
+  }
+}
+
 TEST(JsonChatLines, TimesOutsideFourDigitYearsTakeTheGeneralEncoder) {
   const auto size_at = [](timestamp_ms ts) {
     return plain_json_size(msg_event{"lobby", "bob", "x", 1, ts, false, false});

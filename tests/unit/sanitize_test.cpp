@@ -230,3 +230,22 @@ TEST(IsValidUtf8, AgreesWithAnIndependentDecoder) {
 
 }  // namespace
 }  // namespace chatd::protocol
+
+// The fast path looks at 16 bytes, then 8, then one at a time: a byte to clean is found at any
+// offset, and a TAB (kept) anywhere does not stop a plain line from being kept as it is.
+TEST(Sanitize, BytesToCleanAreFoundAtEveryOffset) {
+  for (std::size_t size = 1; size <= 41; ++size) {
+    const std::string plain(size, 'a');
+    for (std::size_t at = 0; at < size; ++at) {
+      for (const char bad : {'\x01', '\x1b', '\x7f'}) {
+        std::string s = plain;
+        s[at] = bad;
+        ASSERT_EQ(chatd::protocol::sanitize(s).find(bad), std::string::npos)
+            << "size " << size << " at " << at << " byte " << static_cast<int>(bad);
+      }
+      std::string with_tab = plain;
+      with_tab[at] = '\t';
+      ASSERT_EQ(chatd::protocol::sanitize(with_tab), with_tab) << "size " << size << " at " << at;
+    }
+  }
+}
