@@ -122,7 +122,7 @@ room* directory::create_room(const std::string& canonical) {
       room_engine_ != nullptr
           ? room_engine_->log_for(canonical)
           : std::make_shared<memory_room_log>(cfg_.rooms.history, new_epoch());
-  auto r = std::make_shared<room>(canonical, std::move(log), metrics_, slow_loop_);
+  auto r = std::make_shared<room>(canonical, std::move(log), metrics_, slow_loop_, writers_);
   r->start(executor_);
   room* raw = r.get();
   rooms_.emplace(canonical, std::move(r));

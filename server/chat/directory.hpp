@@ -32,6 +32,7 @@ class nick_engine;
 class presence_engine;
 class room;
 class room_engine;
+class write_pass;
 
 // What notify_peers sends: a change (a nick) goes through every shared room; presence (a quit)
 // only through the rooms that send presence (room::sends_presence).
@@ -56,6 +57,8 @@ class directory {
   const asio::any_io_executor& executor() const noexcept { return executor_; }
   // Where anything that may hold the loop long reports how long it took.
   slow_loop_watch& slow_loop() noexcept { return slow_loop_; }
+  // The loop's write pass, which rooms made from now on may run early (room.hpp).
+  void set_write_pass(write_pass* writers) noexcept { writers_ = writers; }
 
   // --- clients ---
   std::size_t client_count() const noexcept { return clients_.size(); }
@@ -151,6 +154,7 @@ class directory {
   void notify_rooms(const std::vector<room*>& rooms, const chat_client* subject,
                     const protocol::event& ev, peer_event kind);
   slow_loop_watch slow_loop_;
+  write_pass* writers_ = nullptr;
 
   std::unordered_map<std::uint64_t, std::shared_ptr<chat_client>> clients_;
   std::unordered_map<std::string, std::size_t> connections_per_address_;

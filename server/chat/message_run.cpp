@@ -19,6 +19,7 @@ constexpr std::size_t keep_capacity = 4 * message_run::max_bytes;
 
 void message_run::start(const std::vector<chat_client*>& members) {
   clear();  // what a batch that threw left, if any
+  handed_out_ = 0;
   wanted_ = {};
   for (const chat_client* member : members) wanted_[index(member->format())] = true;
 }
@@ -48,10 +49,14 @@ std::size_t message_run::hand_out(const std::vector<chat_client*>& members) {
   for (chat_client* member : members) {
     const std::size_t fmt = index(member->format());
     if (member->id() == sender_) {  // ids are never reused, and 0 is no one's
-      member->publishes_done(shared(ok_line, ok_bytes_[fmt], fmt), messages_);
+      const line_ptr& oks = shared(ok_line, ok_bytes_[fmt], fmt);
+      if (oks) handed_out_ += oks.size();
+      member->publishes_done(oks, messages_);
       continue;
     }
-    member->deliver(shared(messages_line, messages_bytes_[fmt], fmt));
+    const line_ptr& lines = shared(messages_line, messages_bytes_[fmt], fmt);
+    if (lines) handed_out_ += lines.size();
+    member->deliver(lines);
     delivered += messages_;
   }
   clear();

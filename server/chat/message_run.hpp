@@ -46,6 +46,9 @@ class message_run {
   // and empties it. Returns the messages delivered: messages x members other than the sender.
   std::size_t hand_out(const std::vector<chat_client*>& members);
 
+  // Bytes queued with members since start() (each member's copy counted).
+  std::size_t bytes_handed_out() const noexcept { return handed_out_; }
+
  private:
   void clear() noexcept;
 
@@ -55,6 +58,7 @@ class message_run {
   std::uint64_t sender_ = 0;
   std::uint32_t messages_ = 0;
   std::size_t bytes_ = 0;  // of the longest format's msg lines
+  std::size_t handed_out_ = 0;
 };
 
 }  // namespace chatd

@@ -16,6 +16,7 @@
 #include "server/chat/server_metrics.hpp"
 #include "server/loop/guard.hpp"
 #include "server/loop/slow_loop_watch.hpp"
+#include "server/transport/write_pass.hpp"
 
 namespace chatd {
 
@@ -23,6 +24,11 @@ namespace {
 // Messages fanned out per turn before the broadcaster yields, so one busy room cannot keep
 // the loop from reading other sockets or running writers.
 constexpr std::size_t max_batch = 256;
+
+// A batch that queued this much is written at once, before the turn goes on to other rooms:
+// its lines are still in cache (write_pass::run_now). Smaller ones wait for the turn's pass,
+// which writes a member of many rooms once for all of them.
+constexpr std::size_t write_now_bytes = 32 * 1024;
 
 // One for the loop's thread: a batch runs to its end without waiting, so rooms take turns with
 // it, and its buffers keep their capacity from batch to batch.
@@ -33,8 +39,12 @@ message_run& current_run() {
 }  // namespace
 
 room::room(std::string name, std::shared_ptr<room_log> log, server_metrics& metrics,
-           slow_loop_watch& slow_loop)
-    : name_(std::move(name)), log_(std::move(log)), metrics_(metrics), slow_loop_(slow_loop) {}
+           slow_loop_watch& slow_loop, write_pass* writers)
+    : name_(std::move(name)),
+      log_(std::move(log)),
+      metrics_(metrics),
+      slow_loop_(slow_loop),
+      writers_(writers) {}
 
 void room::start(const asio::any_io_executor& executor) {
   wake_ = std::make_unique<asio::steady_timer>(executor);
@@ -153,6 +163,7 @@ asio::awaitable<void> room::broadcast([[maybe_unused]] std::shared_ptr<room> sel
     }
     delivered += run.hand_out(members_);
     metrics_.messages_delivered.inc(static_cast<double>(delivered));
+    if (writers_ != nullptr && run.bytes_handed_out() >= write_now_bytes) writers_->run_now();
     slow_loop_.task(std::chrono::steady_clock::now() - started, [&] {
       return "fan-out of room " + name_ + ": " + std::to_string(n) + " messages to " +
              std::to_string(members_.size()) + " members";

@@ -29,6 +29,7 @@ class presence_engine;
 class room_engine;
 class server_metrics;
 class slow_loop_watch;
+class write_pass;
 
 // A message on its way from a publisher to the room's broadcaster.
 struct publish_request {
@@ -45,8 +46,9 @@ struct publish_request {
 
 class room : public std::enable_shared_from_this<room> {
  public:
+  // `writers` (may be null): the loop's write pass, run early after a big batch.
   room(std::string name, std::shared_ptr<room_log> log, server_metrics& metrics,
-       slow_loop_watch& slow_loop);
+       slow_loop_watch& slow_loop, write_pass* writers);
   // In a cluster the engine numbers the messages (chat_engine.hpp): publish hands them to it,
   // and it hands each stored message back through fan_out_stored.
   void set_engine(room_engine* engine) noexcept { engine_ = engine; }
@@ -126,6 +128,7 @@ class room : public std::enable_shared_from_this<room> {
   const presence_engine* presence_engine_ = nullptr;
   server_metrics& metrics_;
   slow_loop_watch& slow_loop_;
+  write_pass* writers_;
   std::string topic_;
   std::vector<chat_client*> members_;  // in join order; a client leaves before it goes
   presence_watch presence_;

@@ -60,6 +60,7 @@ server::server(asio::io_context& io, config cfg)
                               const asio::ip::tcp::endpoint& balancer) {
         admit(std::move(socket), tls, client, balancer);
       }) {
+  directory_->set_write_pass(&transport_.writers);
   proxy_.set_trusted(cfg_.listen.proxy_protocol);
   directory_->set_on_empty([this] {
     if (shutting_down_) stop_when_idle();

@@ -17,7 +17,7 @@ void write_pass::add(std::shared_ptr<tcp_connection> writer,
 }
 
 void write_pass::run() {
-  posted_ = false;
+  posted_ = false;  // a pass still posted finds nothing due, or what came after this one
   // Writers queued while this pass runs (a write that ends a connection may make others
   // deliver) go to the next pass, a later turn.
   running_.swap(due_);
