@@ -91,7 +91,10 @@ TEST(GatheredWriter, WritesEveryQueuedLineInOrder) {
   EXPECT_EQ(pair.read_all(), expected);
 }
 
-TEST(GatheredWriter, AFullSocketBlocksAndTheRestFollowsByteExactlyOnceRead) {
+// Queues lines of the sizes `size_of(i)` gives, i < count, and writes them through a socket
+// whose small buffer fills again and again: the peer must get every byte once, in order.
+template <typename SizeOf>
+void expect_byte_exact_through_a_full_socket(int count, SizeOf size_of) {
   socket_pair pair;
   int small = 4096;
   ::setsockopt(pair.writer, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
@@ -99,9 +102,8 @@ TEST(GatheredWriter, AFullSocketBlocksAndTheRestFollowsByteExactlyOnceRead) {
   gathered_writer writer(flat);
   outbound_queue queue;
   std::string expected;
-  // Lines of odd sizes, so the socket fills in the middle of one.
-  for (int i = 0; i < 2000; ++i) {
-    std::string line(static_cast<std::size_t>(37 + i % 91), static_cast<char>('a' + i % 26));
+  for (int i = 0; i < count; ++i) {
+    std::string line(size_of(i), static_cast<char>('a' + i % 26));
     line += "\r\n";
     expected += line;
     queue.push(make_line(line));
@@ -118,36 +120,20 @@ TEST(GatheredWriter, AFullSocketBlocksAndTheRestFollowsByteExactlyOnceRead) {
   EXPECT_EQ(writer.in_flight(), 0u);
 }
 
+TEST(GatheredWriter, AFullSocketBlocksAndTheRestFollowsByteExactlyOnceRead) {
+  // Lines of odd sizes, so the socket fills in the middle of one.
+  expect_byte_exact_through_a_full_socket(
+      2000, [](int i) { return static_cast<std::size_t>(37 + i % 91); });
+}
+
 TEST(GatheredWriter, LongAndShortLinesMixedFollowByteExactlyThroughAFullSocket) {
-  socket_pair pair;
-  int small = 4096;
-  ::setsockopt(pair.writer, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-  gathered_writer::buffer flat;
-  gathered_writer writer(flat);
-  outbound_queue queue;
-  std::string expected;
   // Runs of short lines between long ones (a room's run of messages is one line of kilobytes),
   // with 100 long ones in a row.
-  for (int i = 0; i < 400; ++i) {
+  expect_byte_exact_through_a_full_socket(400, [](int i) {
     const bool is_long = i % 5 == 0 || (i >= 200 && i < 300);
-    const std::size_t size =
-        is_long ? 2048 + static_cast<std::size_t>(i * 37 % 5000)
-                : static_cast<std::size_t>(20 + i % 97);
-    std::string line(size, static_cast<char>('a' + i % 26));
-    line += "\r\n";
-    expected += line;
-    queue.push(make_line(line));
-  }
-  written_totals t;
-  std::string received;
-  int blocked = 0;
-  write_until_drained(pair, writer, queue, expected.size(), t, received, blocked);
-  EXPECT_GT(blocked, 0) << "the socket buffer should have filled at least once";
-  EXPECT_EQ(received.size(), expected.size());
-  EXPECT_TRUE(received == expected) << "bytes were lost, repeated or reordered";
-  EXPECT_EQ(t.written, expected.size());
-  EXPECT_EQ(t.released, expected.size());
-  EXPECT_EQ(writer.in_flight(), 0u);
+    return is_long ? 2048 + static_cast<std::size_t>(i * 37 % 5000)
+                   : static_cast<std::size_t>(20 + i % 97);
+  });
 }
 
 TEST(GatheredWriter, OneCallTakesAtMostTheLineCapFromTheQueue) {
