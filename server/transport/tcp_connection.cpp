@@ -112,8 +112,8 @@ void tcp_connection::wake_reader() {
 bool tcp_connection::send(const line_ptr& line, send_urgency urgency) {
   if (stopping_ || overflowed_ || line.empty()) return false;
   // A line alone is never too much: JSON escaping can make a line of max_line_bytes twice as
-  // long, and a reader that keeps up must still get it. Memory stays bounded by the limit plus
-  // one line.
+  // long, and a reader that keeps up must still get it (nor is a room's run of messages, at
+  // most 64 KiB and a line: message_run.hpp). Memory stays bounded by the limit plus one line.
   if (queued_bytes() > 0 && queued_bytes() + line.size() > ctx_.max_outbound_bytes) {
     // A slow consumer: what it has not read is dropped now, so its memory is bounded.
     overflowed_ = true;
