@@ -13,7 +13,8 @@ namespace chatd {
 // One encoded line (or several), shared read-only by every recipient of a fan-out. Counted
 // without atomics: std::shared_ptr would pay two locked instructions per recipient (one to
 // queue, one when written), and lines never leave the event loop's thread. The count, the
-// length and the bytes are one allocation: two lines are made for every chat message.
+// length and the bytes are one allocation: a room makes two for every run of one sender's
+// messages (room.cpp), or per message in other paths.
 class line_ptr {
  public:
   line_ptr() noexcept = default;
